@@ -1,0 +1,47 @@
+/* vlit: the command. Dispatches to one cmd_*.c per command. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"collect", cmd_collect, "join image annotations (COCO, VQA, COCO-Text, VAW, TextVQA) into clue records"},
+    {"clue", cmd_clue, "render clue records as the text a language-only LLM reads"},
+    {"convert", cmd_convert, "convert samples between jsonl, llava, sharegpt and mimicit"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: vlit <command> [options]\n\n"
+                 "Builds and quality-controls vision-language instruction-tuning data.\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n'vlit <command> --help' describes each one. 'vlit --version' prints the version.\n"
+                 "Exit codes: 0 ok, 1 failure, 2 usage error.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("vlit %s\n", vlit_version());
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "vlit: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return EXIT_USAGE;
+}

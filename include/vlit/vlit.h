@@ -1,0 +1,18 @@
+/*
+ * vlit/vlit.h - everything: include this one header.
+ *
+ * vlit builds and quality-controls vision-language instruction-tuning data.
+ * The library follows the pipeline, one header per stage:
+ *   base.h     status codes, errors, ownership rule
+ *   sample.h   instruction samples and their dataset formats (LLaVA, ...)
+ *   collect.h  stage 1: annotations -> clue records -> clue text
+ * The library never prints and never exits; the `vlit` command does.
+ */
+#ifndef VLIT_VLIT_H
+#define VLIT_VLIT_H
+
+#include "base.h"
+#include "collect.h"
+#include "sample.h"
+
+#endif
