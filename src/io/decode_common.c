@@ -92,6 +92,10 @@ vlit_status vlit_decode_turns(const vj *arr, const char *field, int map_roles, v
             text = vj_get(m, "content");
             tname = "content";
         }
+        if (!text) {
+            text = vj_get(m, "text");
+            tname = "text";
+        }
         if (!role || !vj_is_text(role))
             return vlit_err(err, VLIT_ERR_DATA, "%s[%zu].%s must be a string", field, i, rname);
         if (!text || !vj_is_text(text))
