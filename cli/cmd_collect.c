@@ -155,9 +155,11 @@ int cmd_collect(int argc, char **argv)
     vlit_collect_summary sum;
     vlit_error err = {0};
     vlit_status st = vlit_collect(&p, out, &sum, &err);
+    if (st == VLIT_ERR_USAGE)
+        return cli_usage_error("collect", usage, "%s", err.message);
     if (st) {
         cli_error(&s.c, "collect", err.message);
-        return st == VLIT_ERR_USAGE ? cli_usage_error("collect", usage, "%s", "see above") : EXIT_FAIL;
+        return EXIT_FAIL;
     }
     if (!s.c.quiet) {
         fprintf(stderr,

@@ -24,6 +24,11 @@
  *   json-c        json_object_from_file
  *   cjson         cJSON_ParseWithLength on the whole file read into memory
  *
+ *   json_choice touch MIB
+ *                 not a parser: time the first touch of MIB fresh MiB, i.e. what
+ *                 page faults cost on this machine. Tree parsers pay it for every
+ *                 MiB of RSS, so it says how much of their time is the machine.
+ *
  * Output, one line: mode, bytes, load_s (read + parse, the number compared),
  * free_s (tearing the tree down), and counts (objects, arrays, keys, strings,
  * numbers, other) that must agree across modes, proving each parsed the same thing.
@@ -455,8 +460,28 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: json_choice MODE FILE\n"
+            "       json_choice touch MIB\n"
             "modes: yajl-sax yajl-sax-raw yajl-records yajl-tree jansson json-c cjson\n"
-            "Loads FILE with one JSON library and prints load time and value counts.\n");
+            "Loads FILE with one JSON library and prints load time and value counts;\n"
+            "`touch` times the first write to MIB fresh MiB (page-fault cost).\n");
+}
+
+static int touch(const char *mib_arg)
+{
+    long mib = strtol(mib_arg, NULL, 10);
+    if (mib <= 0)
+        die("touch", "MIB must be a positive number");
+    size_t n = (size_t)mib << 20;
+    double t0 = now_s();
+    volatile char *p = malloc(n);
+    if (!p)
+        die("touch", "out of memory");
+    for (size_t k = 0; k < n; k += 4096)
+        p[k] = 1;
+    double t1 = now_s();
+    printf("mode=touch mib=%ld touch_s=%.4f s_per_gib=%.3f\n", mib, t1 - t0,
+           (t1 - t0) * 1024.0 / (double)mib);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -470,6 +495,8 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *mode = argv[1], *path = argv[2];
+    if (!strcmp(mode, "touch"))
+        return touch(argv[2]);
     counts_t c = {0};
     rec_state st = {0};
     double t0 = now_s(), t_loaded = 0, t_freed = 0;

@@ -236,7 +236,6 @@ struct vj_stream {
 
     /* Document position outside elements. */
     unsigned depth;    /* open containers outside the element being built */
-    int root_seen;     /* a root value has started */
     int section_open;  /* the container at the streaming depth is a streamed section */
     int section_is_object;
     char section_name[256];
@@ -253,6 +252,7 @@ struct vj_stream {
     vlit_arena *elem_arena; /* arena of the element being built (q[q_len]) */
     vlit_arena *external;   /* vj_parse: build into the caller's arena */
 
+    int any_value; /* some value has started: the input is not empty */
     int problem;
     char problem_msg[512];
     uint64_t problem_offset;
@@ -260,6 +260,10 @@ struct vj_stream {
 
 static uint64_t cur_offset(const vj_stream *s)
 {
+    /* yajl_complete_parse feeds yajl one byte of its own: at the end of the
+     * input, the position is the input's length */
+    if (s->finished && s->eof && s->chunk_pos == s->chunk_len)
+        return s->chunk_base + s->chunk_len;
     return s->chunk_base + s->slice_start + yajl_get_bytes_consumed(s->h);
 }
 
@@ -353,7 +357,6 @@ static int outside_value(vj_stream *s, int is_container, int is_array)
     if (s->p.whole || (s->p.multiple && s->depth == 0))
         return 1;
     if (s->depth == 0) {
-        s->root_seen = 1;
         if (!is_container)
             return fail(s, PROBLEM_SHAPE, s->p.sections ? "expected a JSON object at the top level"
                                                         : "expected a JSON array at the top level"),
@@ -397,6 +400,7 @@ static int outside_value(vj_stream *s, int is_container, int is_array)
 static int on_value(vj_stream *s, vj_type t, const char *text, size_t len)
 {
     int is_container = t == VJ_ARRAY || t == VJ_OBJECT;
+    s->any_value = 1;
     if (s->skip) {
         if (is_container)
             s->skip++;
@@ -625,11 +629,11 @@ static vlit_status feed(vj_stream *s, vlit_error *err)
                 s->finished = 1;
                 s->slice_start = s->chunk_pos;
                 yajl_status ys = yajl_complete_parse(s->h);
+                if (!s->any_value && !s->p.multiple && !s->problem)
+                    return report(s, err, VLIT_ERR_PARSE, "empty input: no JSON value", cur_offset(s));
                 vlit_status st = parse_status(s, ys, err);
                 if (st)
                     return st;
-                if (!s->root_seen && !s->p.whole && !s->p.multiple)
-                    return report(s, err, VLIT_ERR_PARSE, "empty input: no JSON value", 0);
                 break;
             }
             s->chunk_base += s->chunk_len;
@@ -662,8 +666,6 @@ static vlit_status feed(vj_stream *s, vlit_error *err)
         vlit_status st = parse_status(s, ys, err);
         if (st)
             return st;
-        if (s->p.whole && s->q_len > 0)
-            s->root_seen = 1;
     }
     return VLIT_OK;
 }

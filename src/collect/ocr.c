@@ -14,6 +14,15 @@ struct cl_ocr_engine {
     int min_conf;
 };
 
+/* A word without a letter or digit ("=", "|") is a line or texture, not text. */
+static int has_alnum(const char *w)
+{
+    for (; *w; w++)
+        if ((*w >= '0' && *w <= '9') || (*w >= 'a' && *w <= 'z') || (*w >= 'A' && *w <= 'Z') || (unsigned char)*w >= 0x80)
+            return 1;
+    return 0;
+}
+
 vlit_status cl_ocr_open(const vlit_collect_params *p, cl_ocr_engine **out, vlit_error *err)
 {
     cl_ocr_engine *e = calloc(1, sizeof *e);
@@ -28,6 +37,10 @@ vlit_status cl_ocr_open(const vlit_collect_params *p, cl_ocr_engine **out, vlit_
                         lang, p->tessdata ? " from " : "", p->tessdata ? p->tessdata : "", lang);
     }
     TessBaseAPISetPageSegMode(e->api, PSM_SPARSE_TEXT);
+    /* the library never prints: Tesseract's diagnostics go nowhere, and a
+     * fixed resolution spares its "Estimating resolution" guess */
+    TessBaseAPISetVariable(e->api, "debug_file", "/dev/null");
+    TessBaseAPISetVariable(e->api, "user_defined_dpi", "150");
     e->min_conf = p->ocr_min_confidence;
     *out = e;
     return VLIT_OK;
@@ -57,7 +70,7 @@ vlit_status cl_ocr_image(cl_ocr_engine *e, cl_table *t, uint32_t img, const char
             float conf = TessResultIteratorConfidence(it, RIL_WORD);
             int x1, y1, x2, y2;
             int has_box = TessPageIteratorBoundingBox(pit, RIL_WORD, &x1, &y1, &x2, &y2);
-            if (word && word[0] && conf >= (float)e->min_conf && strspn(word, " \t\n") < strlen(word)) {
+            if (word && conf >= (float)e->min_conf && has_alnum(word)) {
                 if (*n == cap) {
                     cap = cap ? cap * 2 : 16;
                     cl_ocr *grown = realloc(*items, cap * sizeof *grown);

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Real COCO 2017 data (../shared/data/coco-mini-train2017 beside the checkout,
+# or $VLIT_COCO_MINI): 80 records whose caption, object and keypoint counts
+# equal those of the source files, counted independently with python3's json.
+# Skipped (exit 77) when the data is not there.
+set -euo pipefail
+VLIT=${1:?usage: coco_mini.sh VLIT}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+D=${VLIT_COCO_MINI:-$root/../shared/data/coco-mini-train2017}
+[ -d "$D/annotations" ] || { echo "no COCO mini data at $D: skipped"; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+A=$D/annotations
+"$VLIT" collect -q --coco-captions "$A/captions_train2017.json" --coco-instances "$A/instances_train2017.json" \
+  --coco-keypoints "$A/person_keypoints_train2017.json" --image-root "$D/images" -o "$tmp/clues.jsonl"
+"$VLIT" clue "$tmp/clues.jsonl" --boxes pixel > "$tmp/clues.txt"
+python3 - "$A" "$tmp/clues.jsonl" "$tmp/clues.txt" <<'PY'
+import json, sys
+from collections import Counter
+a, recs = sys.argv[1], [json.loads(l) for l in open(sys.argv[2])]
+caps = json.load(open(f"{a}/captions_train2017.json"))
+inst = json.load(open(f"{a}/instances_train2017.json"))
+kp = json.load(open(f"{a}/person_keypoints_train2017.json"))
+nc = Counter(str(x["image_id"]) for x in caps["annotations"])
+no = Counter(str(x["image_id"]) for x in inst["annotations"])
+nk = Counter(str(x["image_id"]) for x in kp["annotations"])
+fails = 0
+if len(recs) != 80 or len(recs) != len(caps["images"]):
+    print("FAIL: records", len(recs)); fails += 1
+for r in recs:
+    got = (len(r["captions"]), len(r["objects"]), r["keypoints"]["people"])
+    want = (nc[r["id"]], no[r["id"]], nk[r["id"]])
+    if got != want:
+        print("FAIL: image", r["id"], got, "!=", want); fails += 1
+total = (sum(len(r["captions"]) for r in recs), sum(len(r["objects"]) for r in recs),
+         sum(r["keypoints"]["people"] for r in recs))
+print("records", len(recs), "captions/objects/keypoint people", total)
+blocks = open(sys.argv[3]).read().count("\nImage ") + 1
+if blocks != 80:
+    print("FAIL: clue blocks", blocks); fails += 1
+print(f"{3 - min(fails, 3)} passed, {fails} failed")
+sys.exit(1 if fails else 0)
+PY

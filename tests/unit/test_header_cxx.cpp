@@ -1,0 +1,15 @@
+// The public headers compile as C++ and link from C++ code.
+#include "vlit/vlit.h"
+
+#include <cstdio>
+
+int main()
+{
+    vlit_collect_params p = vlit_collect_default_params();
+    vlit_reader_params rp = vlit_reader_default_params();
+    vlit_format f;
+    int ok = vlit_format_parse("llava", &f) == VLIT_OK && f == VLIT_FMT_LLAVA && p.ocr_min_confidence == 60 &&
+             rp.skip_bad == 0 && vlit_version()[0] != '\0';
+    std::printf("%d passed, %d failed\n", ok ? 1 : 0, ok ? 0 : 1);
+    return ok ? 0 : 1;
+}
