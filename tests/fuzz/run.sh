@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Builds the fuzz harnesses (clang, libFuzzer, ASan+UBSan) and runs each for
+# SECONDS (default 20) on a seed corpus made from the project's own files.
+# usage: tests/fuzz/run.sh [SECONDS] [BUILD_DIR] [HARNESS...]
+set -euo pipefail
+seconds=${1:-20}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=${2:-$root/build-fuzz}
+shift $(( $# > 2 ? 2 : $# )) || true
+harnesses=("$@")
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(json samples collect clue)
+
+CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DVLIT_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+cmake --build "$build" -j2 --target $(printf 'fuzz_%s ' "${harnesses[@]}") > /dev/null
+
+# seeds: real documents of each kind, with the selector byte the harness reads
+corpus=$build/corpus
+A=$root/data/demo/annotations
+seed() { # harness name selector-byte file
+  mkdir -p "$corpus/$1"
+  { printf "\\x$(printf %02x "$3")"; cat "$4"; } > "$corpus/$1/$2"
+}
+mkdir -p "$corpus/json"
+cp "$A"/*.json "$root/tests/fixtures/llava_small.json" "$corpus/json/"
+for f in 0 1 2 3; do
+  seed samples "llava$f" $((1 | f << 2)) "$root/tests/fixtures/llava_small.json"
+done
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+build_vlit=$root/build/vlit
+if [ -x "$build_vlit" ]; then
+  "$build_vlit" convert -q --from llava --to jsonl "$root/tests/fixtures/llava_small.json" "$tmp/s.jsonl"
+  "$build_vlit" convert -q --from llava --to sharegpt "$root/tests/fixtures/llava_small.json" "$tmp/s.sharegpt"
+  "$build_vlit" convert -q --from llava --to mimicit "$root/tests/fixtures/llava_small.json" "$tmp/s.mimicit"
+  seed samples jsonl 0 "$tmp/s.jsonl"
+  seed samples sharegpt 2 "$tmp/s.sharegpt"
+  seed samples mimicit 3 "$tmp/s.mimicit"
+  "$build_vlit" collect -q --coco-captions "$A/captions_demo.json" --coco-instances "$A/instances_demo.json" \
+    --vqa-questions "$A/vqa_questions_demo.json" --vqa-annotations "$A/vqa_annotations_demo.json" \
+    --coco-text "$A/cocotext_demo.json" --vaw "$A/vaw_demo.json" -o "$tmp/c.jsonl"
+  seed clue records 0 "$tmp/c.jsonl"
+fi
+seed collect captions 0 "$A/captions_demo.json"
+seed collect instances 1 "$A/instances_demo.json"
+seed collect keypoints 2 "$A/person_keypoints_demo.json"
+seed collect questions 3 "$A/vqa_questions_demo.json"
+seed collect answers 4 "$A/vqa_annotations_demo.json"
+seed collect cocotext 5 "$A/cocotext_demo.json"
+seed collect vaw 6 "$A/vaw_demo.json"
+seed collect textvqa 7 "$A/textvqa_demo.json"
+seed clue template 1 "$root/data/clue.tmpl"
+
+status=0
+for h in "${harnesses[@]}"; do
+  mkdir -p "$build/findings/$h" "$corpus/$h"
+  echo "fuzz_$h: ${seconds}s"
+  if ! (cd "$build/findings/$h" && "$build/tests/fuzz/fuzz_$h" -max_total_time="$seconds" -max_len=65536 \
+        -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "$corpus/$h" > "$build/findings/$h/log.txt" 2>&1); then
+    echo "fuzz_$h: FOUND A PROBLEM, see $build/findings/$h/log.txt" >&2
+    tail -40 "$build/findings/$h/log.txt" >&2
+    status=1
+  else
+    grep -E 'stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb' "$build/findings/$h/log.txt" | tr '\n' ' '
+    echo
+  fi
+done
+rm -f /tmp/vlit-fuzz-*
+exit $status
