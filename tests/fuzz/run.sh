@@ -5,7 +5,7 @@
 set -euo pipefail
 seconds=${1:-20}
 root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${2:-$root/build-fuzz}
+build=$(realpath -m "${2:-$root/build-fuzz}")
 shift $(( $# > 2 ? 2 : $# )) || true
 harnesses=("$@")
 [ ${#harnesses[@]} -gt 0 ] || harnesses=(json samples collect clue)

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what vlit needs from Debian (as root, when something is missing)
+# and builds it into build/ with warnings as errors.
+# usage: scripts/setup.sh [extra cmake options]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+# The one list of dependencies (CMakeLists.txt finds the same libraries).
+packages=(
+  cmake make gcc g++ pkg-config        # build
+  libyajl-dev                          # JSON (streaming parser; bench/json-choice says why)
+  libjpeg62-turbo-dev libpng-dev       # images
+  libtesseract-dev tesseract-ocr-eng   # OCR for collect --ocr
+  python3 python3-skimage python-matplotlib-data  # demo images; python3 for tests and baselines
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2> /dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: run as root, or install these packages first: ${missing[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
+fi
+cmake -S "$root" -B "$root/build" -DVLIT_WERROR=ON "$@" > /dev/null
+cmake --build "$root/build" -j"$(nproc)" > /dev/null
+echo "setup: built $root/build/vlit"
