@@ -44,10 +44,47 @@ vj *vj_get(const vj *obj, const char *key)
 
 int vj_is_text(const vj *v) { return v && v->type == VJ_STRING && strlen(v->str) == v->len; }
 
+/* Decimal text with at most 15 significant digits and no exponent is
+ * mantissa / 10^k with both factors exact in a double, so one division gives
+ * the correctly rounded value, as strtod would (Clinger's fast path). COCO
+ * numbers are nearly all of this kind; the rest go to strtod. */
+static int fast_decimal(const char *s, double *out)
+{
+    static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    int neg = *s == '-';
+    s += neg;
+    uint64_t m = 0;
+    int digits = 0, frac = -1;
+    for (;; s++) {
+        if (*s >= '0' && *s <= '9') {
+            m = m * 10 + (uint64_t)(*s - '0');
+            if (m)
+                digits++;
+            if (frac >= 0)
+                frac++;
+        } else if (*s == '.' && frac < 0) {
+            frac = 0;
+        } else {
+            break;
+        }
+    }
+    if (*s || digits > 15)
+        return 0;
+    double x = (double)m;
+    if (frac > 0)
+        x /= pow10[frac > 15 ? 15 : frac];
+    if (frac > 15)
+        return 0;
+    *out = neg ? -x : x;
+    return 1;
+}
+
 int vj_number(const vj *v, double *out)
 {
     if (!v || v->type != VJ_NUMBER)
         return 0;
+    if (fast_decimal(v->str, out))
+        return 1;
     char *end;
     errno = 0;
     double x = strtod(v->str, &end);
@@ -788,11 +825,40 @@ vlit_status vj_write_num(vlit_buf *b, double x)
     if (!isfinite(x))
         return vlit_buf_puts(b, "null");
     char tmp[40];
-    if (x == floor(x) && fabs(x) < 1e15) {
-        snprintf(tmp, sizeof tmp, "%.0f", x);
-        if (strcmp(tmp, "-0") == 0)
-            strcpy(tmp, "0");
-        return vlit_buf_puts(b, tmp);
+    /* Fast path: numbers with up to 6 decimals and few digits (COCO boxes)
+     * are printed from an integer. r / 10^k == x in double arithmetic means
+     * the decimal text reads back as exactly x, so this is the shortest form
+     * whenever no shorter k worked. */
+    if (fabs(x) < 1e9) {
+        double scale = 1;
+        for (int k = 0; k <= 6; k++, scale *= 10) {
+            double r = nearbyint(x * scale);
+            if (r / scale != x)
+                continue;
+            long long n = (long long)(r < 0 ? -r : r);
+            char digits[32];
+            int len = snprintf(digits, sizeof digits, "%lld", n);
+            char *p = tmp;
+            if (r < 0)
+                *p++ = '-';
+            if (k == 0) {
+                memcpy(p, digits, (size_t)len + 1);
+            } else if (len > k) {
+                memcpy(p, digits, (size_t)(len - k));
+                p += len - k;
+                *p++ = '.';
+                memcpy(p, digits + len - k, (size_t)k + 1);
+            } else {
+                *p++ = '0';
+                *p++ = '.';
+                for (int z = 0; z < k - len; z++)
+                    *p++ = '0';
+                memcpy(p, digits, (size_t)len + 1);
+            }
+            if (strcmp(tmp, "-0") == 0)
+                strcpy(tmp, "0");
+            return vlit_buf_puts(b, tmp);
+        }
     }
     for (int prec = 15; prec <= 17; prec++) {
         snprintf(tmp, sizeof tmp, "%.*g", prec, x);

@@ -60,7 +60,11 @@ typedef struct cl_object {
     int64_t cat_id;
     int64_t ann_id;    /* COCO annotation id; -1 for VAW-only objects */
     const char *category, *supercategory; /* resolved by the join */
-    double bbox[4], area;
+    double bbox[4];
+    /* the source's own number text, written back verbatim: exact, and no
+     * float formatting on the hot path */
+    const char *bbox_json; /* "[x,y,w,h]" */
+    const char *area_text; /* NULL if the annotation had none */
     uint32_t attr_first, n_attr; /* into cl_table.attr_names */
     cl_loc loc;
 } cl_object;
@@ -92,6 +96,7 @@ typedef struct cl_vaw {
     uint32_t img;
     const char *instance_id, *object_name;
     double bbox[4];
+    const char *bbox_json;
     uint8_t has_bbox;
     uint32_t attr_first, n_attr;
     cl_loc loc;
@@ -154,6 +159,10 @@ const char *cl_intern(cl_table *t, const char *s, size_t len);
 int cl_text(const cl_table *t, const vj *v, const char *field, char *why, size_t cap);
 /* [x, y, w, h] with w, h >= 0. */
 int cl_bbox(const vj *v, double out[4]);
+/* "[x,y,w,h]" from the source's number text (v passed cl_bbox). */
+const char *cl_bbox_json(cl_table *t, const vj *v);
+/* A non-negative finite number; its text is kept in *text. */
+int cl_nonneg_number(cl_table *t, const vj *v, const char **text);
 /* Streams file with the given sections, calling fn for each element. */
 typedef vlit_status (*cl_elem_fn)(cl_table *t, uint16_t file, const vj_elem *e, vlit_error *err);
 vlit_status cl_stream(cl_table *t, const char *path, const char *const *sections, const char *const *skip_keys,

@@ -62,33 +62,50 @@ static void group_free(group *g)
 #define GROUP(g, t, vec, drop) group_build(&(g), (t)->images.n, (t)->vec.n, (t)->vec.v, sizeof *(t)->vec.v, \
                                            offsetof(__typeof__(*(t)->vec.v), img), drop)
 
+static int category_cmp(const void *pa, const void *pb)
+{
+    const cl_category *a = pa, *b = pb;
+    if (a->file != b->file)
+        return a->file < b->file ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static const cl_category *find_category(const cl_table *t, uint16_t file, int64_t id)
+{
+    size_t lo = 0, hi = t->categories.n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const cl_category *c = &t->categories.v[mid];
+        if (c->file < file || (c->file == file && c->id < id))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < t->categories.n && t->categories.v[lo].file == file && t->categories.v[lo].id == id)
+        return &t->categories.v[lo];
+    return NULL;
+}
+
 static vlit_status resolve_categories(cl_table *t, uint8_t *drop, vlit_error *err)
 {
-    vlit_strmap map;
-    vlit_strmap_init(&map);
-    vlit_status st = VLIT_OK;
-    char key[48];
-    for (size_t i = 0; i < t->categories.n && !st; i++) {
-        int n = snprintf(key, sizeof key, "%u:%" PRId64, t->categories.v[i].file, t->categories.v[i].id);
-        int ins;
-        if (!vlit_strmap_put(&map, key, (size_t)n, (uint32_t)i, &ins, NULL))
-            st = vlit_err(err, VLIT_ERR_NOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < t->objects.n && !st; i++) {
+    if (t->categories.n)
+        qsort(t->categories.v, t->categories.n, sizeof *t->categories.v, category_cmp);
+    for (size_t i = 0; i < t->objects.n; i++) {
         cl_object *o = &t->objects.v[i];
-        int n = snprintf(key, sizeof key, "%u:%" PRId64, o->cat_file, o->cat_id);
-        uint32_t *c = vlit_strmap_get(&map, key, (size_t)n);
+        const cl_category *c = find_category(t, o->cat_file, o->cat_id);
         if (!c) {
             drop[i] = 1;
-            st = cl_bad(t, o->loc, err, VLIT_ERR_DATA, "annotation %" PRId64 ": category_id %" PRId64
-                        " is not in the file's \"categories\"", o->ann_id, o->cat_id);
+            vlit_status st = cl_bad(t, o->loc, err, VLIT_ERR_DATA,
+                                    "annotation %" PRId64 ": category_id %" PRId64 " is not in the file's \"categories\"",
+                                    o->ann_id, o->cat_id);
+            if (st)
+                return st;
             continue;
         }
-        o->category = t->categories.v[*c].name;
-        o->supercategory = t->categories.v[*c].supercategory;
+        o->category = c->name;
+        o->supercategory = c->supercategory;
     }
-    vlit_strmap_free(&map);
-    return st;
+    return VLIT_OK;
 }
 
 /* Marks images that cannot be written: never defined though an images list
@@ -266,7 +283,7 @@ static size_t attach_vaw(cl_table *t, scratch *sc, size_t n_obj, const group *gv
             o->category = v->object_name;
             o->has_bbox = v->has_bbox;
             memcpy(o->bbox, v->bbox, sizeof o->bbox);
-            o->area = v->bbox[2] * v->bbox[3];
+            o->bbox_json = v->bbox_json;
             sc->objects[n_obj++] = o;
         } else if (o->n_attr) {
             continue; /* a second VAW entry for the same object: the first one's attributes stay */

@@ -17,6 +17,20 @@ static vlit_status key(vlit_buf *b, const char *k)
     return vlit_buf_putc(b, ':');
 }
 
+/* Integers without printf: this runs for every object and question. */
+static vlit_status put_int(vlit_buf *b, long long v)
+{
+    char tmp[24], *p = tmp + sizeof tmp;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    return vlit_buf_append(b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
 static vlit_status bbox(vlit_buf *b, const double v[4])
 {
     TRY(vlit_buf_putc(b, '['));
@@ -67,7 +81,10 @@ vlit_status cl_record_write(const cl_table *t, const cl_record_view *r, vlit_buf
         TRY(key(b, "image"));
         TRY(vj_write_cstr(b, im->file_name));
     }
-    TRY(vlit_buf_printf(b, ",\"width\":%d,\"height\":%d", (int)im->width, (int)im->height));
+    TRY(vlit_buf_puts(b, ",\"width\":"));
+    TRY(put_int(b, im->width));
+    TRY(vlit_buf_puts(b, ",\"height\":"));
+    TRY(put_int(b, im->height));
 
     TRY(key(b, "captions"));
     TRY(vlit_buf_putc(b, '['));
@@ -83,8 +100,11 @@ vlit_status cl_record_write(const cl_table *t, const cl_record_view *r, vlit_buf
     for (size_t i = 0; i < r->n_objects; i++) {
         const cl_object *o = r->objects[i];
         TRY(vlit_buf_puts(b, i ? ",{" : "{"));
-        if (o->ann_id >= 0)
-            TRY(vlit_buf_printf(b, "\"id\":%lld,", (long long)o->ann_id));
+        if (o->ann_id >= 0) {
+            TRY(vlit_buf_puts(b, "\"id\":"));
+            TRY(put_int(b, o->ann_id));
+            TRY(vlit_buf_putc(b, ','));
+        }
         TRY(vlit_buf_puts(b, "\"category\":"));
         TRY(vj_write_cstr(b, o->category));
         if (o->supercategory) {
@@ -93,10 +113,12 @@ vlit_status cl_record_write(const cl_table *t, const cl_record_view *r, vlit_buf
         }
         if (o->has_bbox) {
             TRY(key(b, "bbox"));
-            TRY(bbox(b, o->bbox));
+            TRY(vlit_buf_puts(b, o->bbox_json));
         }
-        TRY(key(b, "area"));
-        TRY(vj_write_num(b, o->area));
+        if (o->area_text) {
+            TRY(key(b, "area"));
+            TRY(vlit_buf_puts(b, o->area_text));
+        }
         if (o->iscrowd)
             TRY(vlit_buf_puts(b, ",\"iscrowd\":1"));
         if (o->n_attr) {
@@ -124,8 +146,11 @@ vlit_status cl_record_write(const cl_table *t, const cl_record_view *r, vlit_buf
     for (size_t i = 0; i < r->n_qa; i++) {
         const cl_qa *q = r->qa[i];
         TRY(vlit_buf_puts(b, i ? ",{" : "{"));
-        if (q->qid >= 0)
-            TRY(vlit_buf_printf(b, "\"id\":%lld,", (long long)q->qid));
+        if (q->qid >= 0) {
+            TRY(vlit_buf_puts(b, "\"id\":"));
+            TRY(put_int(b, q->qid));
+            TRY(vlit_buf_putc(b, ','));
+        }
         TRY(vlit_buf_puts(b, "\"question\":"));
         TRY(vj_write_cstr(b, q->question));
         TRY(key(b, "answers"));
@@ -134,7 +159,9 @@ vlit_status cl_record_write(const cl_table *t, const cl_record_view *r, vlit_buf
             const cl_answer *c = &t->answers.v[q->ans_first + a];
             TRY(vlit_buf_puts(b, a ? ",{\"answer\":" : "{\"answer\":"));
             TRY(vj_write_cstr(b, c->text));
-            TRY(vlit_buf_printf(b, ",\"count\":%u}", (unsigned)c->count));
+            TRY(vlit_buf_puts(b, ",\"count\":"));
+            TRY(put_int(b, c->count));
+            TRY(vlit_buf_putc(b, '}'));
         }
         TRY(vlit_buf_putc(b, ']'));
         const char *m = majority(t, q);

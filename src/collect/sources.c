@@ -120,6 +120,38 @@ int cl_bbox(const vj *v, double out[4])
     return out[2] >= 0 && out[3] >= 0;
 }
 
+const char *cl_bbox_json(cl_table *t, const vj *v)
+{
+    size_t n = 3 + 4;
+    for (int i = 0; i < 4; i++)
+        n += v->items[i]->len;
+    char *out = vlit_arena_alloc(&t->strings, n);
+    if (!out)
+        return NULL;
+    char *p = out;
+    *p++ = '[';
+    for (int i = 0; i < 4; i++) {
+        if (i)
+            *p++ = ',';
+        memcpy(p, v->items[i]->str, v->items[i]->len);
+        p += v->items[i]->len;
+    }
+    *p++ = ']';
+    *p = '\0';
+    return out;
+}
+
+int cl_nonneg_number(cl_table *t, const vj *v, const char **text)
+{
+    if (!v || v->type != VJ_NUMBER || v->str[0] == '-')
+        return 0;
+    /* JSON number text is finite unless an exponent overflows */
+    double d;
+    if (strpbrk(v->str, "eE") && !vj_number(v, &d))
+        return 0;
+    return (*text = cl_strdup(t, v->str, v->len)) != NULL;
+}
+
 static int in_shard(const cl_table *t, const char *id)
 {
     unsigned n = t->p->shard_count;

@@ -87,7 +87,8 @@ static vlit_status instance_elem(cl_table *t, uint16_t file, const vj_elem *e, v
     if (a->type != VJ_OBJECT)
         return cl_bad(t, loc, err, VLIT_ERR_DATA, "annotation must be an object, not %s", vj_type_name(a->type));
     int64_t cat, id, crowd = 0;
-    double bbox[4], area = 0;
+    double bbox[4];
+    const char *area = NULL;
     if (!vj_int(vj_get(a, "id"), &id))
         return cl_bad(t, loc, err, VLIT_ERR_DATA, "field \"id\" must be an integer");
     if (!vj_int(vj_get(a, "category_id"), &cat))
@@ -96,7 +97,7 @@ static vlit_status instance_elem(cl_table *t, uint16_t file, const vj_elem *e, v
         return cl_bad(t, loc, err, VLIT_ERR_DATA,
                       "annotation %" PRId64 ": field \"bbox\" must be [x, y, w, h] with finite numbers, w and h >= 0", id);
     const vj *av = vj_get(a, "area");
-    if (av && (!vj_number(av, &area) || area < 0))
+    if (av && !cl_nonneg_number(t, av, &area))
         return cl_bad(t, loc, err, VLIT_ERR_DATA, "annotation %" PRId64 ": field \"area\" must be a number >= 0", id);
     const vj *cv = vj_get(a, "iscrowd");
     if (cv && (!vj_int(cv, &crowd) || (crowd != 0 && crowd != 1)))
@@ -115,7 +116,9 @@ static vlit_status instance_elem(cl_table *t, uint16_t file, const vj_elem *e, v
     o->ann_id = id;
     memcpy(o->bbox, bbox, sizeof bbox);
     o->has_bbox = 1;
-    o->area = area;
+    o->area_text = area;
+    if (!(o->bbox_json = cl_bbox_json(t, vj_get(a, "bbox"))))
+        return vlit_err(err, VLIT_ERR_NOMEM, "out of memory");
     o->iscrowd = (uint8_t)crowd;
     o->loc = loc;
     t->images.v[img].sources |= CL_SRC_INSTANCES;

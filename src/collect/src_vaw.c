@@ -46,8 +46,11 @@ static vlit_status vaw_elem(cl_table *t, uint16_t file, const vj_elem *e, vlit_e
         return vlit_err(err, VLIT_ERR_NOMEM, "out of memory");
     v->img = img;
     v->has_bbox = bv != NULL;
-    if (bv)
+    if (bv) {
         memcpy(v->bbox, bbox, sizeof bbox);
+        if (!(v->bbox_json = cl_bbox_json(t, bv)))
+            return vlit_err(err, VLIT_ERR_NOMEM, "out of memory");
+    }
     v->attr_first = (uint32_t)t->attr_names.n;
     v->n_attr = (uint32_t)pos->len;
     for (size_t i = 0; i < pos->len; i++) {

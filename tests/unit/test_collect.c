@@ -97,7 +97,7 @@ static void test_sources(void)
     CHECK(sum.images == 1 && sum.ocr_tokens == 1 && sum.qa == 1 && sum.attributes == 2 && sum.objects == 1);
     char *text = read_file(out);
     CHECK_HAS(text, "\"ocr\":[{\"text\":\"STOP\",\"bbox\":[5,5,40,10],\"legible\":true,\"source\":\"coco-text\"}]");
-    CHECK_HAS(text, "{\"category\":\"sign\",\"bbox\":[5,5,40,10],\"area\":400,\"attributes\":[\"red\",\"octagonal\"],"
+    CHECK_HAS(text, "{\"category\":\"sign\",\"bbox\":[5,5,40,10],\"attributes\":[\"red\",\"octagonal\"],"
                     "\"source\":\"vaw\"}");
     CHECK_HAS(text, "\"majority\":\"stop\",\"source\":\"textvqa\"");
     CHECK_HAS(text, "\"sources\":[\"coco-text\",\"vaw\",\"textvqa\"]");

@@ -158,8 +158,43 @@ static void test_writer(void)
     vlit_buf_free(&b);
 }
 
+/* Numbers read through the fast path equal strtod's, and every written
+ * number reads back to the same double. */
+static void test_numbers(void)
+{
+    vlit_arena a;
+    vlit_arena_init(&a, 0);
+    vlit_buf b = VLIT_BUF_INIT;
+    unsigned seed = 12345;
+    int read_ok = 1, write_ok = 1;
+    for (int i = 0; i < 200000; i++) {
+        seed = seed * 1103515245u + 12345u;
+        unsigned r = seed >> 8;
+        char text[64];
+        switch (i % 4) {
+        case 0: snprintf(text, sizeof text, "%u.%02u", r % 100000, r % 100); break;
+        case 1: snprintf(text, sizeof text, "-%u.%u", r % 1000, r); break;
+        case 2: snprintf(text, sizeof text, "%.17g", (double)r / 7.0); break;
+        default: snprintf(text, sizeof text, "0.%09u%u", r % 1000, r); break;
+        }
+        vj node = {VJ_NUMBER, strlen(text), text, NULL, NULL};
+        double got;
+        if (!vj_number(&node, &got) || got != strtod(text, NULL))
+            read_ok = 0;
+        vlit_buf_clear(&b);
+        vj_write_num(&b, got);
+        if (strtod(b.data, NULL) != got)
+            write_ok = 0;
+    }
+    CHECK(read_ok);
+    CHECK(write_ok);
+    vlit_buf_free(&b);
+    vlit_arena_free(&a);
+}
+
 int main(void)
 {
+    test_numbers();
     test_tree();
     test_errors();
     test_stream_sections();
