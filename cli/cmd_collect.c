@@ -29,6 +29,7 @@ static const char usage[] =
     "  --skip-bad            skip bad records (listed on stderr, counted) instead of failing\n"
     "  --shard i/N           keep only the images of shard i of N (default: from SLURM_ARRAY_TASK_ID/COUNT)\n"
     "  --max-text N          longest caption/question/answer in bytes (default 65536)\n"
+    "  --threads N           reader threads: 1, or 0 for automatic (default: 2 when there are 2+ inputs)\n"
     "  --summary-json F      also write the summary as JSON to F\n"
     "  -q, --quiet           no summary, no progress\n"
     "  --json                log messages as JSON lines on stderr\n"
@@ -69,7 +70,7 @@ int cmd_collect(int argc, char **argv)
 {
     enum {
         O_CAPTIONS = 256, O_INSTANCES, O_KEYPOINTS, O_VQAQ, O_VQAA, O_COCOTEXT, O_VAW, O_TEXTVQA, O_ROOT, O_OCR,
-        O_OCRLANG, O_TESSDATA, O_OCRCONF, O_SKIPBAD, O_SHARD, O_MAXTEXT, O_SUMMARY, O_JSON
+        O_OCRLANG, O_TESSDATA, O_OCRCONF, O_SKIPBAD, O_SHARD, O_MAXTEXT, O_SUMMARY, O_JSON, O_THREADS
     };
     static const struct option opts[] = {
         {"coco-captions", required_argument, NULL, O_CAPTIONS},
@@ -89,6 +90,7 @@ int cmd_collect(int argc, char **argv)
         {"shard", required_argument, NULL, O_SHARD},
         {"max-text", required_argument, NULL, O_MAXTEXT},
         {"summary-json", required_argument, NULL, O_SUMMARY},
+        {"threads", required_argument, NULL, O_THREADS},
         {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
         {"json", no_argument, NULL, O_JSON},
@@ -135,6 +137,11 @@ int cmd_collect(int argc, char **argv)
                 return cli_usage_error("collect", usage, "--max-text needs a positive number, not '%s'", optarg);
             break;
         case O_SUMMARY: summary_json = optarg; break;
+        case O_THREADS:
+            p.threads = (int)strtol(optarg, &end, 10);
+            if (*end || p.threads < 0 || p.threads > 64)
+                return cli_usage_error("collect", usage, "--threads needs a number in 0..64, not '%s'", optarg);
+            break;
         case 'o': out = optarg; break;
         case 'q': s.c.quiet = 1; s.c.progress = 0; break;
         case O_JSON: s.c.json_log = 1; s.c.progress = 0; break;

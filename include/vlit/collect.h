@@ -42,6 +42,7 @@ typedef struct vlit_collect_params {
     const char *tessdata;        /* Tesseract data folder, NULL = its default */
     int ocr_min_confidence;      /* words below this confidence (0-100) are dropped; default 60 */
     int skip_bad;                /* skip bad records instead of failing */
+    int threads;                 /* reader threads: 0 = automatic (up to 2), 1 = one */
     unsigned shard_index, shard_count; /* keep images with hash(id) % count == index; count 0 or 1 = all */
     size_t max_text;             /* longest caption/question/answer/OCR string; default 64 KiB */
     /* Called for each skipped record (skip_bad) with its message; may be NULL. */

@@ -117,6 +117,13 @@ int vj_id(const vj *v, char *out, size_t cap)
     if (!v)
         return 0;
     if (v->type == VJ_NUMBER) {
+        /* JSON integers are already canonical decimal text (no leading
+         * zeros, no '+'), except "-0" */
+        const char *p = v->str + (v->str[0] == '-');
+        if (v->len < cap && v->len < 19 && *p && strspn(p, "0123456789") == strlen(p) && strcmp(v->str, "-0") != 0) {
+            memcpy(out, v->str, v->len + 1);
+            return 1;
+        }
         int64_t x;
         if (!vj_int(v, &x))
             return 0;

@@ -10,6 +10,7 @@
 #ifndef VLIT_COLLECT_INTERNAL_H
 #define VLIT_COLLECT_INTERNAL_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "vlit/collect.h"
@@ -17,6 +18,7 @@
 #include "../base/arena.h"
 #include "../base/json.h"
 #include "../base/strmap.h"
+#include "../base/u64map.h"
 
 /* Where an item came from, for messages: file, record index, byte offset. */
 typedef struct cl_loc {
@@ -35,6 +37,7 @@ typedef struct cl_image {
     uint8_t bad;           /* a bad record was skipped for it: drop the image */
     int32_t people, people_visible, keypoints_visible;
     uint32_t sources;      /* bit set of CL_SRC_* that contributed */
+    uint64_t first_seen;   /* (input rank << 40) | order of first mention: output order */
 } cl_image;
 
 enum {
@@ -116,7 +119,7 @@ typedef struct cl_table {
     vlit_arena strings;   /* all retained text */
     vlit_strmap image_ids; /* id -> index in images */
     vlit_strmap interned;  /* answers, attribute names, categories */
-    vlit_strmap qids;      /* VQA question id -> index in qa */
+    vlit_u64map qids;      /* VQA question id -> index in qa */
     CL_VEC(cl_image) images;
     CL_VEC(cl_caption) captions;
     CL_VEC(cl_object) objects;
@@ -131,6 +134,9 @@ typedef struct cl_table {
     const char *sections[64]; /* interned section names, for messages */
     size_t n_sections;
     int have_image_list;      /* some images list was read: others must refer to it */
+    uint64_t rank;            /* rank of the input being read (its place in the fixed order) */
+    uint64_t mentions;        /* images created so far */
+    pthread_mutex_t *callback_lock; /* serialises on_skip/on_progress across reader threads */
 } cl_table;
 
 /* Grows a CL_VEC by one zeroed element; returns it or NULL. */
@@ -177,6 +183,10 @@ vlit_status cl_read_vqa_annotations(cl_table *t, const char *path, vlit_error *e
 vlit_status cl_read_coco_text(cl_table *t, const char *path, vlit_error *err);
 vlit_status cl_read_vaw(cl_table *t, const char *path, vlit_error *err);
 vlit_status cl_read_textvqa(cl_table *t, const char *path, vlit_error *err);
+
+/* merge.c: moves everything of src into dst (src keeps owning its strings,
+ * so it must outlive dst's use); image ids are matched by value. */
+vlit_status cl_merge(cl_table *dst, cl_table *src, vlit_error *err);
 
 /* join.c: resolve, check, group by image, write records */
 vlit_status cl_join_and_write(cl_table *t, const char *out_path, vlit_error *err);

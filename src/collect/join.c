@@ -294,6 +294,16 @@ static size_t attach_vaw(cl_table *t, scratch *sc, size_t n_obj, const group *gv
     return n_obj;
 }
 
+/* qsort has no context argument in C11; the join runs on one thread. */
+static const cl_table *sort_table;
+
+static int by_first_seen(const void *a, const void *b)
+{
+    uint64_t x = sort_table->images.v[*(const uint32_t *)a].first_seen;
+    uint64_t y = sort_table->images.v[*(const uint32_t *)b].first_seen;
+    return x < y ? -1 : x > y;
+}
+
 vlit_status cl_join_and_write(cl_table *t, const char *out_path, vlit_error *err)
 {
     vlit_status st = VLIT_OK;
@@ -304,6 +314,7 @@ vlit_status cl_join_and_write(cl_table *t, const char *out_path, vlit_error *err
     cl_ocr_engine *ocr = NULL;
     cl_ocr *recognised = NULL;
     size_t n_recognised = 0;
+    uint32_t *order = NULL;
     uint8_t *drop = calloc(t->objects.n ? t->objects.n : 1, 1);
     if (!drop)
         return vlit_err(err, VLIT_ERR_NOMEM, "out of memory");
@@ -320,8 +331,19 @@ vlit_status cl_join_and_write(cl_table *t, const char *out_path, vlit_error *err
     if ((st = vlit_atomic_open(&out, out_path, err)))
         goto out;
 
+    /* images in the order of their first mention in the fixed input order */
+    if (!(order = malloc((t->images.n ? t->images.n : 1) * sizeof *order))) {
+        st = vlit_err(err, VLIT_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (uint32_t i = 0; i < t->images.n; i++)
+        order[i] = i;
+    sort_table = t;
+    qsort(order, t->images.n, sizeof *order, by_first_seen);
+
     char path[4096];
-    for (uint32_t i = 0; i < t->images.n; i++) {
+    for (uint32_t oi = 0; oi < t->images.n; oi++) {
+        uint32_t i = order[oi];
         cl_image *im = &t->images.v[i];
         if (im->bad)
             continue;
@@ -389,11 +411,12 @@ vlit_status cl_join_and_write(cl_table *t, const char *out_path, vlit_error *err
         t->sum->keypoint_people += (size_t)im->people;
         for (size_t k = 0; k < no; k++)
             t->sum->attributes += sc.objects[k]->n_attr;
-        if (t->p->on_progress && (i & 0xfff) == 0)
-            t->p->on_progress(t->p->ctx, "writing", (double)i / (double)t->images.n);
+        if (t->p->on_progress && (oi & 0xfff) == 0)
+            t->p->on_progress(t->p->ctx, "writing", (double)oi / (double)t->images.n);
     }
     st = vlit_atomic_commit(&out, err);
 out:
+    free(order);
     vlit_atomic_abort(&out);
     cl_ocr_close(ocr);
     free(recognised);

@@ -74,7 +74,11 @@ vlit_status cl_bad(cl_table *t, cl_loc loc, vlit_error *err, vlit_status st, con
     if (t->p->on_skip) {
         char msg[1100];
         snprintf(msg, sizeof msg, "%s: %s", where, what);
+        if (t->callback_lock)
+            pthread_mutex_lock(t->callback_lock);
         t->p->on_skip(t->p->ctx, msg);
+        if (t->callback_lock)
+            pthread_mutex_unlock(t->callback_lock);
     }
     return VLIT_OK;
 }
@@ -173,6 +177,7 @@ vlit_status cl_image_ref(cl_table *t, const char *id, cl_loc loc, uint32_t *out,
             return vlit_err(err, VLIT_ERR_NOMEM, "out of memory");
         im->id = stored;
         im->loc = loc;
+        im->first_seen = t->rank << 40 | t->mentions++;
         if (!in_shard(t, id))
             im->bad = 2; /* another shard's: dropped quietly */
     }
@@ -246,14 +251,20 @@ vlit_status cl_stream(cl_table *t, const char *path, const char *const *sections
     while ((st = vj_stream_next(s, &e, err)) == VLIT_OK) {
         if ((st = fn(t, file, &e, err)))
             break;
-        if (t->p->on_progress && (++n & 0xffff) == 0 && size > 0)
+        if (t->p->on_progress && (++n & 0xffff) == 0 && size > 0 && t->callback_lock &&
+            pthread_mutex_trylock(t->callback_lock) == 0) {
             t->p->on_progress(t->p->ctx, phase, (double)vj_stream_offset(s) / (double)size);
+            pthread_mutex_unlock(t->callback_lock);
+        }
     }
     vj_stream_close(s);
     fclose(fp);
     if (st == VLIT_END) {
-        if (t->p->on_progress)
+        if (t->p->on_progress && t->callback_lock) {
+            pthread_mutex_lock(t->callback_lock);
             t->p->on_progress(t->p->ctx, phase, 1.0);
+            pthread_mutex_unlock(t->callback_lock);
+        }
         return VLIT_OK;
     }
     return st;

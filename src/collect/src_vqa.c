@@ -24,10 +24,8 @@ static vlit_status question_elem(cl_table *t, uint16_t file, const vj_elem *e, v
         return cl_bad(t, loc, err, VLIT_ERR_DATA, "question %" PRId64 ": %s", qid, why);
     if (!vj_id(vj_get(q, "image_id"), id, sizeof id))
         return cl_bad(t, loc, err, VLIT_ERR_DATA, "question %" PRId64 ": field \"image_id\" must be an integer", qid);
-    char key[32];
-    int n = snprintf(key, sizeof key, "%" PRId64, qid);
     int inserted;
-    uint32_t *slot = vlit_strmap_put(&t->qids, key, (size_t)n, (uint32_t)t->qa.n, &inserted, NULL);
+    uint32_t *slot = vlit_u64map_put(&t->qids, (uint64_t)qid, (uint32_t)t->qa.n, &inserted);
     if (!slot)
         return vlit_err(err, VLIT_ERR_NOMEM, "out of memory");
     if (!inserted)
@@ -90,9 +88,7 @@ static vlit_status annotation_elem(cl_table *t, uint16_t file, const vj_elem *e,
         return cl_bad(t, loc, err, VLIT_ERR_DATA, "annotation must be an object, not %s", vj_type_name(a->type));
     if (!vj_int(vj_get(a, "question_id"), &qid))
         return cl_bad(t, loc, err, VLIT_ERR_DATA, "field \"question_id\" must be an integer");
-    char key[32];
-    int n = snprintf(key, sizeof key, "%" PRId64, qid);
-    uint32_t *slot = vlit_strmap_get(&t->qids, key, (size_t)n);
+    uint32_t *slot = vlit_u64map_get(&t->qids, (uint64_t)qid);
     if (!slot)
         return cl_bad(t, loc, err, VLIT_ERR_DATA, "question_id %" PRId64 " is not in the questions file", qid);
     cl_qa *qa = &t->qa.v[*slot];

@@ -75,6 +75,30 @@ static void test_join(void)
     vlit_clue_reader_close(r);
 }
 
+/* Inputs read on two threads give byte-identical output to one thread. */
+static void test_threads_same_output(void)
+{
+    vlit_collect_params p = params();
+    p.vqa_questions = write_file("q.json", vqa_q);
+    p.vqa_annotations = write_file("a.json", vqa_a);
+    p.vaw = write_file("vaw-t.json", "[{\"image_id\":\"2\",\"instance_bbox\":[1,1,5,5],\"object_name\":\"dog\","
+                                     "\"positive_attributes\":[\"small\"]},{\"image_id\":\"7\",\"object_name\":\"x\","
+                                     "\"positive_attributes\":[]}]");
+    p.skip_bad = 1; /* image 7 is unknown: skipped on either path */
+    vlit_collect_summary s1, s2;
+    vlit_error err = {0};
+    p.threads = 1;
+    CHECK(vlit_collect(&p, tmp_path("one.jsonl"), &s1, &err) == VLIT_OK);
+    p.threads = 0;
+    CHECK(vlit_collect(&p, tmp_path("two.jsonl"), &s2, &err) == VLIT_OK);
+    char *a = read_file(tmp_path("one.jsonl")), *b = read_file(tmp_path("two.jsonl"));
+    CHECK_STR(a, b);
+    CHECK(memcmp(&s1, &s2, sizeof s1) == 0);
+    CHECK(s1.skipped == 1);
+    free(a);
+    free(b);
+}
+
 static void test_sources(void)
 {
     vlit_collect_params p = vlit_collect_default_params();
@@ -280,6 +304,7 @@ static void test_bad_instances(void)
 int main(void)
 {
     test_join();
+    test_threads_same_output();
     test_sources();
     test_keypoints_and_vaw_attach();
     test_shards();
