@@ -112,7 +112,9 @@ median() {  # median of column $1 in file $2
 
 rm -f "$OUT/vlit.times" "$OUT/baseline.times"
 INPUT_MB=$(du -cb "$CAPTIONS" "$INSTANCES" "$QUESTIONS" "$ANSWERS" | awk 'END {printf "%.0f", $1 / 1e6}')
-echo "collect benchmark: scale $SCALE, $RUNS run(s) each, inputs $INPUT_MB MB, $(nproc) cores"
+# The load average shows whether something else competed for the 2 cores.
+echo "collect benchmark: scale $SCALE, $RUNS run(s) each, inputs $INPUT_MB MB, $(nproc) cores," \
+     "load average $(cut -d' ' -f1-3 /proc/loadavg)"
 # Alternate the tools so drift in machine load hits both alike.
 for i in $(seq 1 "$RUNS"); do
     if [ "$HAVE_VLIT" = 1 ]; then
@@ -121,6 +123,7 @@ for i in $(seq 1 "$RUNS"); do
     run baseline "$i" "$PY" bench/collect/baseline.py "${INPUTS[@]}" -o "$OUT/baseline.jsonl" --quiet
 done
 
+echo "load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 printf '%-10s %14s %20s\n' tool "median wall s" "median max RSS MB"
 B_T=$(median 1 "$OUT/baseline.times")

@@ -91,6 +91,8 @@ echo "  page-fault probe: $PF s/GiB" >&2
 
 RES=$BUILD/raw.txt
 : > "$RES"
+# The load average shows whether something else competed for the cores.
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for f in "${FILES[@]}"; do
     cat "$f" > /dev/null  # warm the page cache: measure parsing, not the disk
     for i in $(seq 1 "$RUNS"); do
@@ -140,6 +142,7 @@ median() { sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (
     echo "Value counts agree across modes: $agree."
     echo "Page faults on this machine: first touch of fresh memory costs $PF s/GiB"
     echo "(median of $RUNS touches of 1 GiB); every GiB of peak RSS pays about that in time."
+    echo "Load average before: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg)."
     echo
     echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'),"\
          "$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(uname -sr);"\

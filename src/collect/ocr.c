@@ -14,13 +14,20 @@ struct cl_ocr_engine {
     int min_conf;
 };
 
-/* A word without a letter or digit ("=", "|") is a line or texture, not text. */
-static int has_alnum(const char *w)
+/* Tesseract reads texture as words ("=", "|", "¥", "A"): a word is kept
+ * when it has at least two letters or digits and they are at least half of
+ * its characters. */
+static int looks_like_text(const char *w)
 {
-    for (; *w; w++)
-        if ((*w >= '0' && *w <= '9') || (*w >= 'a' && *w <= 'z') || (*w >= 'A' && *w <= 'Z') || (unsigned char)*w >= 0x80)
-            return 1;
-    return 0;
+    int alnum = 0, chars = 0;
+    for (const unsigned char *p = (const unsigned char *)w; *p; p++) {
+        if ((*p & 0xc0) == 0x80)
+            continue; /* continuation byte: counted with its lead byte */
+        chars++;
+        if ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
+            alnum++;
+    }
+    return alnum >= 2 && 2 * alnum >= chars;
 }
 
 vlit_status cl_ocr_open(const vlit_collect_params *p, cl_ocr_engine **out, vlit_error *err)
@@ -70,7 +77,7 @@ vlit_status cl_ocr_image(cl_ocr_engine *e, cl_table *t, uint32_t img, const char
             float conf = TessResultIteratorConfidence(it, RIL_WORD);
             int x1, y1, x2, y2;
             int has_box = TessPageIteratorBoundingBox(pit, RIL_WORD, &x1, &y1, &x2, &y2);
-            if (word && conf >= (float)e->min_conf && has_alnum(word)) {
+            if (word && conf >= (float)e->min_conf && looks_like_text(word)) {
                 if (*n == cap) {
                     cap = cap ? cap * 2 : 16;
                     cl_ocr *grown = realloc(*items, cap * sizeof *grown);
