@@ -195,3 +195,19 @@ vlit_status vlit_encode_id(vlit_buf *b, const vlit_sample *s)
         return vlit_buf_puts(b, s->id);
     return vj_write_cstr(b, s->id ? s->id : "");
 }
+
+vlit_status vlit_encode_strings(vlit_buf *b, const char *key, const char *const *items, size_t n)
+{
+    vlit_status st = vlit_buf_putc(b, ',');
+    if (!st)
+        st = vj_write_cstr(b, key);
+    if (!st)
+        st = vlit_buf_puts(b, ":[");
+    for (size_t i = 0; i < n && !st; i++) {
+        if (i)
+            st = vlit_buf_putc(b, ',');
+        if (!st)
+            st = vj_write_cstr(b, items[i]);
+    }
+    return st ? st : vlit_buf_putc(b, ']');
+}

@@ -89,17 +89,8 @@ static vlit_status encode(vlit_buf *b, const vlit_sample *s, size_t seq, vlit_er
         st = vlit_encode_id(b, s);
     if (!st && s->n_images == 1)
         st = field_str(b, "image", s->images[0]);
-    if (!st && s->n_images > 1) {
-        st = vlit_buf_puts(b, ",\"images\":[");
-        for (size_t i = 0; i < s->n_images && !st; i++) {
-            if (i)
-                st = vlit_buf_putc(b, ',');
-            if (!st)
-                st = vj_write_cstr(b, s->images[i]);
-        }
-        if (!st)
-            st = vlit_buf_putc(b, ']');
-    }
+    if (!st && s->n_images > 1)
+        st = vlit_encode_strings(b, "images", s->images, s->n_images);
     if (!st && s->source)
         st = field_str(b, "source", s->source);
     if (!st && s->task)

@@ -76,15 +76,7 @@ static vlit_status encode(vlit_buf *b, const vlit_sample *s, size_t seq, vlit_er
         if (!st)
             st = vj_write_cstr(b, s->images[0]);
     } else if (!st && s->n_images > 1) {
-        st = vlit_buf_puts(b, ",\"image\":[");
-        for (size_t i = 0; i < s->n_images && !st; i++) {
-            if (i)
-                st = vlit_buf_putc(b, ',');
-            if (!st)
-                st = vj_write_cstr(b, s->images[i]);
-        }
-        if (!st)
-            st = vlit_buf_putc(b, ']');
+        st = vlit_encode_strings(b, "image", s->images, s->n_images);
     }
     if (!st)
         st = vlit_buf_putc(b, ',');

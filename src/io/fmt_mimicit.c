@@ -82,15 +82,7 @@ static vlit_status encode(vlit_buf *b, const vlit_sample *s, size_t seq, vlit_er
         if (!st)
             st = vj_write_cstr(b, s->turns[i + 1].text);
         if (!st)
-            st = vlit_buf_puts(b, ",\"image_ids\":[");
-        for (size_t k = 0; k < s->n_images && !st; k++) {
-            if (k)
-                st = vlit_buf_putc(b, ',');
-            if (!st)
-                st = vj_write_cstr(b, s->images[k]);
-        }
-        if (!st)
-            st = vlit_buf_putc(b, ']');
+            st = vlit_encode_strings(b, "image_ids", s->images, s->n_images);
         if (!st && !(s->extra_json && strstr(s->extra_json, "\"rel_ins_ids\""))) {
             st = vlit_buf_puts(b, ",\"rel_ins_ids\":[");
             size_t w = 0;

@@ -58,17 +58,8 @@ static vlit_status encode(vlit_buf *b, const vlit_sample *s, size_t seq, vlit_er
     }
     if (!st)
         st = vlit_encode_conversations(b, s, 0);
-    if (!st && s->n_images) {
-        st = vlit_buf_puts(b, ",\"images\":[");
-        for (size_t i = 0; i < s->n_images && !st; i++) {
-            if (i)
-                st = vlit_buf_putc(b, ',');
-            if (!st)
-                st = vj_write_cstr(b, s->images[i]);
-        }
-        if (!st)
-            st = vlit_buf_putc(b, ']');
-    }
+    if (!st && s->n_images)
+        st = vlit_encode_strings(b, "images", s->images, s->n_images);
     if (st)
         return vlit_err(err, st, "%s", vlit_status_str(st));
     if ((st = vlit_encode_extra(b, s, err)))

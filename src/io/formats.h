@@ -42,6 +42,8 @@ vlit_status vlit_decode_extra(const vj *obj, const char *const *known, vlit_aren
 /* Writers: appends ,"key":value for every member of s->extra_json. */
 vlit_status vlit_encode_extra(vlit_buf *b, const vlit_sample *s, vlit_error *err);
 vlit_status vlit_encode_id(vlit_buf *b, const vlit_sample *s);
+/* Appends ,"key":["a","b",...] */
+vlit_status vlit_encode_strings(vlit_buf *b, const char *key, const char *const *items, size_t n);
 /* "conversations":[{"from","value"}..]; add_image_token puts "<image>\n"
  * before the first user turn (fmt_llava.c). */
 vlit_status vlit_encode_conversations(vlit_buf *b, const vlit_sample *s, int add_image_token);
