@@ -168,16 +168,14 @@ int cmd_collect(int argc, char **argv)
         cli_error(&s.c, "collect", err.message);
         return EXIT_FAIL;
     }
-    if (!s.c.quiet) {
-        fprintf(stderr,
-                "collected %zu images: %zu captions, %zu objects, %zu people with keypoints, %zu QA pairs "
-                "(%zu answers), %zu OCR tokens (%zu recognised), %zu attributes; %zu bad records skipped",
-                sum.images, sum.captions, sum.objects, sum.keypoint_people, sum.qa, sum.answers, sum.ocr_tokens,
-                sum.ocr_recognised, sum.attributes, sum.skipped);
-        if (sum.outside_shard)
-            fprintf(stderr, "; %zu images left to other shards", sum.outside_shard);
-        fprintf(stderr, "\n");
-    }
+    char shards[64] = "";
+    if (sum.outside_shard)
+        snprintf(shards, sizeof shards, "; %zu images left to other shards", sum.outside_shard);
+    cli_info(&s.c, "collect",
+             "collected %zu images: %zu captions, %zu objects, %zu people with keypoints, %zu QA pairs (%zu answers), "
+             "%zu OCR tokens (%zu recognised), %zu attributes; %zu bad records skipped%s",
+             sum.images, sum.captions, sum.objects, sum.keypoint_people, sum.qa, sum.answers, sum.ocr_tokens,
+             sum.ocr_recognised, sum.attributes, sum.skipped, shards);
     if (summary_json && write_summary_json(summary_json, &sum) != 0) {
         cli_error(&s.c, "collect", "cannot write the summary JSON");
         return EXIT_FAIL;
