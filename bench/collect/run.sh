@@ -143,6 +143,8 @@ if [ "$HAVE_VLIT" = 1 ]; then
     V_LINES=$(wc -l < "$OUT/vlit.jsonl")
     if [ "$V_LINES" = "$B_LINES" ]; then
         echo "lines: vlit $V_LINES, baseline $B_LINES: same"
+        # the same captions, objects and answer counts per image, not just as many lines
+        "$PY" bench/collect/compare.py "$OUT/vlit.jsonl" "$OUT/baseline.jsonl"
     else
         echo "lines: vlit $V_LINES, baseline $B_LINES: DIFFERENT"
         exit 1
