@@ -119,21 +119,24 @@ field() { sed -n "s/.* $1=\\([^ ]*\\).*/\\1/p"; }
 median() { sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
 {
-    echo "| file | MB | library / API | load s | MB/s | process wall s | peak RSS MB | RSS / file | streams a huge array? |"
-    echo "|---|---:|---|---:|---:|---:|---:|---:|---|"
+    echo "| file | MB | library / API | load s | (min-max) | MB/s | process wall s | peak RSS MB | RSS / file | streams a huge array? |"
+    echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---|"
     for f in "${FILES[@]}"; do
         b=$(basename "$f")
         for m in "${MODES[@]}"; do
             rows=$(grep "^$b .* mode=$m " "$RES")
             bytes=$(echo "$rows" | head -n 1 | field bytes)
             t=$(echo "$rows" | field load_s | median)
+            # The spread is shown because a shared VM is noisy; the median is compared.
+            range=$(echo "$rows" | field load_s | sort -g | sed -n '1p;$p' | paste -sd' ')
             wall=$(echo "$rows" | field wall_s | median)
             rss=$(echo "$rows" | field rss_kb | median)
-            awk -v b="$b" -v m="$m" -v bytes="$bytes" -v t="$t" -v w="$wall" -v rss="$rss" \
-                -v s="$(streams "$m")" 'BEGIN {
-                printf "| %s | %.1f | %s | %.3f | %.0f | %.2f | %.1f | %.2f | %s |\n",
-                    b, bytes / 1e6, m, t, (t > 0 ? bytes / 1e6 / t : 0), w, rss / 1024,
-                    rss * 1024 / bytes, s }'
+            awk -v b="$b" -v m="$m" -v bytes="$bytes" -v t="$t" -v r="$range" -v w="$wall" \
+                -v rss="$rss" -v s="$(streams "$m")" 'BEGIN {
+                split(r, lh, " ")
+                printf "| %s | %.1f | %s | %.3f | %.2f-%.2f | %.0f | %.2f | %.1f | %.2f | %s |\n",
+                    b, bytes / 1e6, m, t, lh[1], lh[2], (t > 0 ? bytes / 1e6 / t : 0), w,
+                    rss / 1024, rss * 1024 / bytes, s }'
         done
     done
     echo

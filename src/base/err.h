@@ -13,7 +13,4 @@
 /* Sets err (if not NULL) and returns status, so callers can `return vlit_err(...)`. */
 vlit_status vlit_err(vlit_error *err, vlit_status status, const char *fmt, ...) VLIT_PRINTF(3, 4);
 
-/* Prefixes the existing message with "prefix: " (used to add a file name). */
-void vlit_err_prefix(vlit_error *err, const char *fmt, ...) VLIT_PRINTF(2, 3);
-
 #endif

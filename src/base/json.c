@@ -398,7 +398,7 @@ static int check_element_size(vj_stream *s)
  * shape error. */
 static int outside_value(vj_stream *s, int is_container, int is_array)
 {
-    if (s->p.whole || (s->p.multiple && s->depth == 0))
+    if (s->p.whole)
         return 1;
     if (s->depth == 0) {
         if (!is_container)
@@ -577,8 +577,6 @@ static vlit_status stream_open(vj_stream **out, const char *name, const vj_strea
         free(s);
         return vlit_err(err, VLIT_ERR_NOMEM, "%s: out of memory", name);
     }
-    if (p->multiple)
-        yajl_config(s->h, yajl_allow_multiple_values, 1);
     *out = s;
     return VLIT_OK;
 }
@@ -673,7 +671,7 @@ static vlit_status feed(vj_stream *s, vlit_error *err)
                 s->finished = 1;
                 s->slice_start = s->chunk_pos;
                 yajl_status ys = yajl_complete_parse(s->h);
-                if (!s->any_value && !s->p.multiple && !s->problem)
+                if (!s->any_value && !s->problem)
                     return report(s, err, VLIT_ERR_PARSE, "empty input: no JSON value", cur_offset(s));
                 vlit_status st = parse_status(s, ys, err);
                 if (st)

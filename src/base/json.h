@@ -61,9 +61,6 @@ typedef struct vj_stream_params {
     const char *const *skip_keys;
     /* Stream the whole document as one element (JSONL lines, small files). */
     int whole;
-    /* Accept several whitespace-separated top-level values (JSONL read as one
-     * stream); each becomes an element of section NULL. */
-    int multiple;
     vj_limits limits;
 } vj_stream_params;
 

@@ -22,12 +22,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     static const char *const sections[] = {"images", "annotations", "categories", "anns", NULL};
     static const char *const skip[] = {"segmentation", NULL};
-    vj_stream_params ps[3];
+    vj_stream_params ps[2];
     memset(ps, 0, sizeof ps);
     ps[0].sections = sections;
     ps[0].skip_keys = skip;
-    ps[2].multiple = 1;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 2; i++) {
         vj_stream *s;
         if (vj_stream_open_mem((const char *)data, size, "fuzz.json", &ps[i], &s, &err))
             continue;
