@@ -6,35 +6,12 @@
 #include <string.h>
 
 #include "../base/buf.h"
+#include "../base/expand.h"
 #include "clue_template.h"
 
-typedef struct field {
-    const char *name;
-    const char *value;
-} field;
+typedef vlit_field field;
 
-/* Appends text with {name} replaced by the matching field's value. */
-static vlit_status expand(vlit_buf *b, const char *text, const field *f, size_t nf)
-{
-    vlit_status st = VLIT_OK;
-    for (const char *p = text; *p && !st; p++) {
-        if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
-            st = vlit_buf_putc(b, *p++);
-            continue;
-        }
-        if (*p != '{') {
-            st = vlit_buf_putc(b, *p);
-            continue;
-        }
-        const char *end = strchr(p, '}'); /* the loader checked it exists */
-        size_t n = (size_t)(end - p - 1);
-        for (size_t i = 0; i < nf; i++)
-            if (strlen(f[i].name) == n && memcmp(f[i].name, p + 1, n) == 0)
-                st = vlit_buf_puts(b, f[i].value ? f[i].value : "");
-        p = end;
-    }
-    return st;
-}
+static vlit_status expand(vlit_buf *b, const char *text, const field *f, size_t nf) { return vlit_expand(b, text, f, nf); }
 
 static void object_name(const vlit_clue_object *o, vlit_buf *out)
 {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../base/buf.h"
+#include "../base/expand.h"
 #include "../base/utf8.h"
 
 #define MAX_TEMPLATE (1u << 20)
@@ -47,35 +48,10 @@ const char *const *clue_section_fields(int s)
 /* Every {name} in text must be a field of section s. */
 static vlit_status check_fields(const char *path, size_t line, int s, const char *text, vlit_error *err)
 {
-    const char *const *fields = clue_section_fields(s);
-    for (const char *p = text; *p; p++) {
-        if (p[0] == '{' && p[1] == '{') {
-            p++;
-            continue;
-        }
-        if (p[0] == '}' && p[1] == '}') {
-            p++;
-            continue;
-        }
-        if (*p == '}')
-            return vlit_err(err, VLIT_ERR_DATA, "%s: section [%s] (from line %zu): unmatched '}'", path, names[s],
-                            line);
-        if (*p != '{')
-            continue;
-        const char *end = strchr(p, '}');
-        if (!end)
-            return vlit_err(err, VLIT_ERR_DATA, "%s: section [%s] (from line %zu): unclosed '{'", path, names[s],
-                            line);
-        size_t n = (size_t)(end - p - 1);
-        int ok = 0;
-        for (const char *const *f = fields; *f && !ok; f++)
-            ok = strlen(*f) == n && memcmp(*f, p + 1, n) == 0;
-        if (!ok)
-            return vlit_err(err, VLIT_ERR_DATA, "%s: section [%s] (from line %zu): unknown placeholder {%.*s}", path,
-                            names[s], line, (int)(n > 60 ? 60 : n), p + 1);
-        p = end;
-    }
-    return VLIT_OK;
+    char why[160];
+    if (vlit_expand_check(text, clue_section_fields(s), why, sizeof why))
+        return VLIT_OK;
+    return vlit_err(err, VLIT_ERR_DATA, "%s: section [%s] (from line %zu): %s", path, names[s], line, why);
 }
 
 static vlit_status finish(vlit_clue_template *t, const char *path, int s, size_t line, vlit_buf *body,
