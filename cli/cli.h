@@ -44,5 +44,6 @@ const char *cli_data_path(const char *name, char *buf, size_t cap);
 int cmd_collect(int argc, char **argv);
 int cmd_clue(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
 
 #endif

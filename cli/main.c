@@ -11,6 +11,7 @@ static const struct {
 } commands[] = {
     {"collect", cmd_collect, "join image annotations (COCO, VQA, COCO-Text, VAW, TextVQA) into clue records"},
     {"clue", cmd_clue, "render clue records as the text a language-only LLM reads"},
+    {"generate", cmd_generate, "turn clue records into instruction samples (annotation adaption)"},
     {"convert", cmd_convert, "convert samples between jsonl, llava, sharegpt and mimicit"},
 };
 

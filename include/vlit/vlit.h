@@ -6,6 +6,7 @@
  *   base.h     status codes, errors, ownership rule
  *   sample.h   instruction samples and their dataset formats (LLaVA, ...)
  *   collect.h  stage 1: annotations -> clue records -> clue text
+ *   generate.h stage 2: clue records -> instruction samples (AA)
  * The library never prints and never exits; the `vlit` command does.
  */
 #ifndef VLIT_VLIT_H
@@ -13,6 +14,7 @@
 
 #include "base.h"
 #include "collect.h"
+#include "generate.h"
 #include "sample.h"
 
 #endif

@@ -99,6 +99,14 @@ uint32_t *vlit_strmap_put(vlit_strmap *m, const char *key, size_t len, uint32_t 
     return &m->slots[j].value;
 }
 
+void vlit_strmap_keys(const vlit_strmap *m, const char **out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->slots[i].key)
+            out[n++] = m->slots[i].key;
+}
+
 void vlit_strmap_free(vlit_strmap *m)
 {
     free(m->slots);

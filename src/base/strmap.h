@@ -23,6 +23,8 @@ uint32_t *vlit_strmap_put(vlit_strmap *m, const char *key, size_t len, uint32_t 
                           const char **stored);
 /* NULL if absent. */
 uint32_t *vlit_strmap_get(const vlit_strmap *m, const char *key, size_t len);
+/* Writes the map's keys (m->len of them, in no useful order) into out. */
+void vlit_strmap_keys(const vlit_strmap *m, const char **out);
 void vlit_strmap_free(vlit_strmap *m);
 uint64_t vlit_hash(const void *data, size_t len); /* 64-bit FNV-1a */
 

@@ -1,5 +1,6 @@
-/* The clue record reader with the renderer (first byte even), and the clue
- * template parser (first byte odd), rendering a fixed record with it. */
+/* The clue record reader with the renderer (first byte % 3 == 0), the clue
+ * template parser rendering a fixed record (1), and the AA template parser
+ * generating from a fixed clue file (2). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,9 +29,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     const char *in = fuzz_file("clue.in", data + 1, size - 1);
     vlit_error err = {0};
-    vlit_box_mode mode = (vlit_box_mode)((data[0] >> 1) % 3);
+    vlit_box_mode mode = (vlit_box_mode)((data[0] >> 2) % 3);
     char *text;
-    if (data[0] & 1) {
+    if (data[0] % 3 == 2) {
+        static const char clue[] =
+            "{\"id\":\"1\",\"image\":\"a.jpg\",\"width\":10,\"height\":10,\"captions\":[\"a cup\"],\"objects\":"
+            "[{\"category\":\"cup\",\"bbox\":[1,1,2,2],\"attributes\":[\"red\"]}],\"qa\":[{\"question\":\"q?\","
+            "\"answers\":[{\"answer\":\"yes\",\"count\":3}],\"majority\":\"yes\"}],\"ocr\":[{\"text\":\"STOP\"}]}\n";
+        vlit_aa_params p = vlit_aa_default_params();
+        p.templates = in;
+        p.turns = 1 + (data[0] >> 2) % 3;
+        vlit_aa_summary sum;
+        vlit_generate_aa(&p, fuzz_file("clue.records", (const uint8_t *)clue, sizeof clue - 1), fuzz_path("clue.out"),
+                         VLIT_FMT_JSONL, &sum, &err);
+        return 0;
+    }
+    if (data[0] % 3 == 1) {
         vlit_clue_template *t;
         if (vlit_clue_template_load(in, &t, &err))
             return 0;
@@ -47,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     vlit_clue_reader *r;
-    if (vlit_clue_reader_open(in, (data[0] >> 3) & 1, &r, &err))
+    if (vlit_clue_reader_open(in, (data[0] >> 4) & 1, &r, &err))
         return 0;
     const vlit_clue_record *rec;
     while (vlit_clue_reader_next(r, &rec, &err) == VLIT_OK)

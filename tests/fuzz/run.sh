@@ -49,6 +49,7 @@ seed collect cocotext 5 "$A/cocotext_demo.json"
 seed collect vaw 6 "$A/vaw_demo.json"
 seed collect textvqa 7 "$A/textvqa_demo.json"
 seed clue template 1 "$root/data/clue.tmpl"
+seed clue aa-templates 2 "$root/data/aa_templates.txt"
 
 status=0
 for h in "${harnesses[@]}"; do

@@ -1,0 +1,158 @@
+/* vlit generate: clue records -> instruction samples. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+    "usage: vlit generate --mode aa CLUES.jsonl -o OUT [options]\n"
+    "\n"
+    "Turns clue records (from 'vlit collect') into instruction-response samples.\n"
+    "Mode aa (Annotation Adaption) phrases the annotations with the templates of\n"
+    "data/aa_templates.txt: detail, brief, vqa, counting, existence, negative,\n"
+    "attribute, location, region, ocr. The same seed gives the same output.\n"
+    "\n"
+    "options:\n"
+    "  --mode aa            generation mode\n"
+    "  -o, --output F       output file, written atomically ('-' = standard output)\n"
+    "  --format FMT         jsonl (default), llava, sharegpt or mimicit\n"
+    "  --seed N             random seed (default 1)\n"
+    "  --tasks LIST         comma-separated tasks to generate (default: all)\n"
+    "  --max-per-task N     samples per image and task (default 2)\n"
+    "  --turns N            join short-answer samples of an image into conversations of up\n"
+    "                       to N rounds (default 1: one round per sample)\n"
+    "  --source TAG         source tag of every sample (default aa)\n"
+    "  --templates F        template file (default: data/aa_templates.txt)\n"
+    "  --skip-bad           skip bad clue records (listed on stderr) instead of failing\n"
+    "  --shard i/N          only the records of shard i of N (default: from SLURM_ARRAY_TASK_ID/COUNT)\n"
+    "  -q, --quiet          no summary\n"
+    "  --json               log messages as JSON lines on stderr\n"
+    "  -h, --help           this text\n";
+
+static void on_skip(void *ctx, const char *message) { cli_info(ctx, "generate", "skipped: %s", message); }
+
+static int parse_tasks(const char *list, unsigned *out)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", list);
+    *out = 0;
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        int found = 0;
+        for (int t = 0; t < VLIT_AA_TASK_COUNT; t++)
+            if (strcmp(tok, vlit_aa_task_name((vlit_aa_task)t)) == 0) {
+                *out |= 1u << t;
+                found = 1;
+            }
+        if (!found)
+            return -1;
+    }
+    return *out ? 0 : -1;
+}
+
+static int positive(const char *s, unsigned *out)
+{
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    if (*end || v == 0 || v > 1000)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+int cmd_generate(int argc, char **argv)
+{
+    enum { O_MODE = 256, O_FORMAT, O_SEED, O_TASKS, O_MAX, O_TURNS, O_SOURCE, O_TEMPLATES, O_SKIPBAD, O_SHARD, O_JSON };
+    static const struct option opts[] = {
+        {"mode", required_argument, NULL, O_MODE},         {"format", required_argument, NULL, O_FORMAT},
+        {"seed", required_argument, NULL, O_SEED},         {"tasks", required_argument, NULL, O_TASKS},
+        {"max-per-task", required_argument, NULL, O_MAX},  {"turns", required_argument, NULL, O_TURNS},
+        {"source", required_argument, NULL, O_SOURCE},     {"templates", required_argument, NULL, O_TEMPLATES},
+        {"skip-bad", no_argument, NULL, O_SKIPBAD},        {"shard", required_argument, NULL, O_SHARD},
+        {"output", required_argument, NULL, 'o'},          {"quiet", no_argument, NULL, 'q'},
+        {"json", no_argument, NULL, O_JSON},               {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    cli_common c;
+    cli_common_init(&c);
+    vlit_aa_params p = vlit_aa_default_params();
+    cli_default_shard(&p.shard_index, &p.shard_count);
+    const char *mode = NULL, *out = NULL;
+    vlit_format fmt = VLIT_FMT_JSONL;
+    char tmpl[4096];
+    int ch;
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
+        char *end;
+        switch (ch) {
+        case O_MODE: mode = optarg; break;
+        case O_FORMAT:
+            if (vlit_format_parse(optarg, &fmt))
+                return cli_usage_error("generate", usage, "unknown format '%s'", optarg);
+            break;
+        case O_SEED:
+            p.seed = strtoull(optarg, &end, 10);
+            if (*end || !*optarg)
+                return cli_usage_error("generate", usage, "--seed needs a non-negative integer, not '%s'", optarg);
+            break;
+        case O_TASKS:
+            if (parse_tasks(optarg, &p.tasks))
+                return cli_usage_error("generate", usage, "--tasks: unknown task in '%s'", optarg);
+            break;
+        case O_MAX:
+            if (positive(optarg, &p.max_per_task))
+                return cli_usage_error("generate", usage, "--max-per-task needs a number in 1..1000, not '%s'", optarg);
+            break;
+        case O_TURNS:
+            if (positive(optarg, &p.turns))
+                return cli_usage_error("generate", usage, "--turns needs a number in 1..1000, not '%s'", optarg);
+            break;
+        case O_SOURCE: p.source = optarg; break;
+        case O_TEMPLATES: p.templates = optarg; break;
+        case O_SKIPBAD: p.skip_bad = 1; break;
+        case O_SHARD:
+            if (cli_parse_shard(optarg, &p.shard_index, &p.shard_count))
+                return cli_usage_error("generate", usage, "--shard needs i/N with 0 <= i < N, not '%s'", optarg);
+            break;
+        case 'o': out = optarg; break;
+        case 'q': c.quiet = 1; break;
+        case O_JSON: c.json_log = 1; break;
+        case 'h': fputs(usage, stdout); return EXIT_OK;
+        case ':': return cli_usage_error("generate", usage, "option %s needs a value", argv[optind - 1]);
+        default: return cli_usage_error("generate", usage, "unknown option %s", argv[optind - 1]);
+        }
+    }
+    if (!mode)
+        return cli_usage_error("generate", usage, "give --mode aa");
+    if (strcmp(mode, "aa") != 0)
+        return cli_usage_error("generate", usage, "unknown mode '%s' (this version generates with: aa)", mode);
+    if (argc - optind != 1)
+        return cli_usage_error("generate", usage, "give exactly one clue file");
+    if (!out)
+        return cli_usage_error("generate", usage, "no output: give -o OUT");
+    if (!p.templates)
+        p.templates = cli_data_path("aa_templates.txt", tmpl, sizeof tmpl);
+    p.on_skip = on_skip;
+    p.ctx = &c;
+    vlit_aa_summary sum;
+    vlit_error err = {0};
+    vlit_status st = vlit_generate_aa(&p, argv[optind], out, fmt, &sum, &err);
+    if (st == VLIT_ERR_USAGE)
+        return cli_usage_error("generate", usage, "%s", err.message);
+    if (st) {
+        cli_error(&c, "generate", err.message);
+        return EXIT_FAIL;
+    }
+    char tasks[512] = "";
+    size_t used = 0;
+    for (int t = 0; t < VLIT_AA_TASK_COUNT; t++) {
+        int n = snprintf(tasks + used, sizeof tasks - used, "%s%s %zu", t ? ", " : "", vlit_aa_task_name((vlit_aa_task)t),
+                         sum.per_task[t]);
+        if (n > 0 && (size_t)n < sizeof tasks - used)
+            used += (size_t)n;
+    }
+    cli_info(&c, "generate", "%zu samples (%zu conversations) from %zu records; rounds by task: %s; %zu bad records skipped",
+             sum.samples, sum.conversations, sum.records, tasks, sum.skipped);
+    return EXIT_OK;
+}
