@@ -45,5 +45,6 @@ int cmd_collect(int argc, char **argv);
 int cmd_clue(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
+int cmd_mix(int argc, char **argv);
 
 #endif

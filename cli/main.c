@@ -12,6 +12,7 @@ static const struct {
     {"collect", cmd_collect, "join image annotations (COCO, VQA, COCO-Text, VAW, TextVQA) into clue records"},
     {"clue", cmd_clue, "render clue records as the text a language-only LLM reads"},
     {"generate", cmd_generate, "turn clue records into instruction samples (annotation adaption)"},
+    {"mix", cmd_mix, "mix several sample files by counts or ratios (data mixing)"},
     {"convert", cmd_convert, "convert samples between jsonl, llava, sharegpt and mimicit"},
 };
 

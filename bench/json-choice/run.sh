@@ -15,8 +15,8 @@ each FILE with every mode R times (round-robin, one process per load, under
 and whether the API can stream an arbitrarily large array in bounded memory.
 
 Default FILEs: instances_train2014.json and captions_train2014.json in $BENCH_DATA
-(default /work/bench-data/collect); make them with
-  bench/collect/gen.py --out /work/bench-data/collect   (or bench/collect/run.sh)
+(default /work/bench-data/collect), generated at full scale by
+bench/collect/gen.py when missing (as bench/collect/run.sh does).
 
 Options:
   --runs R    loads per mode and file (default 3)
@@ -46,9 +46,19 @@ DATA=${BENCH_DATA:-/work/bench-data/collect}
 BUILD=${JSON_CHOICE_BUILD:-/work/bench-data/json-choice}
 if [ ${#FILES[@]} -eq 0 ]; then
     FILES=("$DATA/instances_train2014.json" "$DATA/captions_train2014.json")
+    if ! [ -s "${FILES[0]}" ] || ! [ -s "${FILES[1]}" ]; then
+        # Same data, stamp and defaults as bench/collect/run.sh, so that script
+        # reuses what is made here instead of generating it again.
+        echo "generating the full-scale inputs in $DATA" >&2
+        mkdir -p "$DATA"
+        rm -f "$DATA/.gen-stamp"
+        /usr/bin/python3 "$HERE/../collect/gen.py" --out "$DATA" --scale 1 --seed 1 >&2
+        echo "scale=1 seed=1 gen=$(sha256sum "$HERE/../collect/gen.py" | cut -c1-16)" \
+            > "$DATA/.gen-stamp"
+    fi
 fi
 for f in "${FILES[@]}"; do
-    [ -s "$f" ] || { echo "run.sh: no input $f (see --help for how to make it)" >&2; exit 1; }
+    [ -s "$f" ] || { echo "run.sh: no input $f" >&2; exit 1; }
 done
 [ -x /usr/bin/time ] || { echo "run.sh: /usr/bin/time not found (apt-get install time)" >&2; exit 1; }
 for pc in yajl jansson json-c libcjson; do

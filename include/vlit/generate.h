@@ -1,6 +1,9 @@
 /*
  * vlit/generate.h - stage 2: clue records -> instruction samples.
  *
+ * Data Mixing (vlit_mix) draws samples from several datasets by counts or
+ * ratios, keeping each sample's source tag.
+ *
  * Annotation Adaption (AA) turns the annotations of each clue record into
  * instruction-response samples with phrasings from a template file
  * (data/aa_templates.txt): detailed and brief description, VQA, counting,
@@ -74,6 +77,49 @@ typedef struct vlit_aa_summary {
  * format fmt, atomically. */
 vlit_status vlit_generate_aa(const vlit_aa_params *params, const char *clues_path, const char *out_path,
                              vlit_format fmt, vlit_aa_summary *summary, vlit_error *err);
+
+/* ---- Data Mixing ----------------------------------------------------------- */
+
+typedef enum vlit_mix_take {
+    VLIT_MIX_ALL = 0,     /* every sample */
+    VLIT_MIX_COUNT = 1,   /* amount = number of samples */
+    VLIT_MIX_PERCENT = 2, /* amount = percent of this input's samples */
+    VLIT_MIX_SHARE = 3    /* amount = fraction of vlit_mix_params.total */
+} vlit_mix_take;
+
+typedef struct vlit_mix_input {
+    const char *path;
+    vlit_format format;
+    vlit_mix_take take;
+    double amount;
+    const char *source; /* tag for samples that have none; NULL = the file name without folder and extension */
+} vlit_mix_input;
+
+typedef struct vlit_mix_params {
+    const vlit_mix_input *inputs;
+    size_t n_inputs;
+    uint64_t seed;   /* default 1 */
+    size_t total;    /* size of the mix, for VLIT_MIX_SHARE inputs */
+    int skip_bad;
+    void (*on_skip)(void *ctx, const vlit_error *why);
+    void *ctx;
+} vlit_mix_params;
+
+vlit_mix_params vlit_mix_default_params(void);
+
+typedef struct vlit_mix_summary {
+    size_t samples;        /* written */
+    size_t available[64];  /* per input: samples read */
+    size_t taken[64];      /* per input: samples written */
+    size_t skipped;
+} vlit_mix_summary;
+
+/* Draws the requested number of samples from each input, uniformly without
+ * replacement and seeded (two streaming passes: count, then select), and
+ * writes them in input order to out_path, atomically. Asking for more samples
+ * than an input has is an error that names the input. At most 64 inputs. */
+vlit_status vlit_mix(const vlit_mix_params *params, const char *out_path, vlit_format fmt, vlit_mix_summary *summary,
+                     vlit_error *err);
 
 #ifdef __cplusplus
 }

@@ -178,8 +178,85 @@ static void test_template_errors(void)
     CHECK(sum.skipped == 1 && sum.records == 1);
 }
 
+static const char *ten_samples(void)
+{
+    vlit_buf b = VLIT_BUF_INIT;
+    for (int i = 0; i < 10; i++)
+        vlit_buf_printf(&b, "{\"id\":\"s%d\",%s\"turns\":[{\"role\":\"user\",\"text\":\"q%d\"}]}\n", i,
+                        i == 3 ? "\"source\":\"own\"," : "", i);
+    const char *p = write_file("ten.jsonl", b.data);
+    vlit_buf_free(&b);
+    return p;
+}
+
+static void test_mix(void)
+{
+    /* tmp_path() reuses its buffers: keep copies of the input paths */
+    char *ten = strdup(ten_samples());
+    char *five = strdup(write_file("five.jsonl", "{\"id\":\"f0\",\"turns\":[]}\n{\"id\":\"f1\",\"turns\":[]}\n"
+                                                "{\"id\":\"f2\",\"turns\":[]}\n{\"id\":\"f3\",\"turns\":[]}\n"
+                                                "{\"id\":\"f4\",\"turns\":[]}\n"));
+    vlit_mix_input in[2] = {{ten, VLIT_FMT_JSONL, VLIT_MIX_COUNT, 4, NULL}, {five, VLIT_FMT_JSONL, VLIT_MIX_PERCENT, 40, "F"}};
+    vlit_mix_params p = vlit_mix_default_params();
+    p.inputs = in;
+    p.n_inputs = 2;
+    vlit_mix_summary sum;
+    vlit_error err = {0};
+    CHECK(vlit_mix(&p, tmp_path("m1.jsonl"), VLIT_FMT_JSONL, &sum, &err) == VLIT_OK);
+    CHECK(sum.samples == 6 && sum.taken[0] == 4 && sum.taken[1] == 2 && sum.available[0] == 10 && sum.available[1] == 5);
+    char *a = read_file(tmp_path("m1.jsonl"));
+    CHECK_HAS(a, "\"source\":\"F\"");
+    CHECK(count_lines(a) == 6);
+    /* untagged samples get the file name; tagged ones keep theirs */
+    CHECK(vlit_mix(&p, tmp_path("m2.jsonl"), VLIT_FMT_JSONL, &sum, &err) == VLIT_OK);
+    char *b = read_file(tmp_path("m2.jsonl"));
+    CHECK_STR(a, b); /* same seed, same mix */
+    free(a);
+    free(b);
+    in[0].take = VLIT_MIX_ALL;
+    CHECK(vlit_mix(&p, tmp_path("m3.jsonl"), VLIT_FMT_JSONL, &sum, &err) == VLIT_OK);
+    a = read_file(tmp_path("m3.jsonl"));
+    CHECK_HAS(a, "\"id\":\"s0\",\"source\":\"ten\"");
+    CHECK_HAS(a, "\"id\":\"s3\",\"source\":\"own\"");
+    free(a);
+    /* shares of a total */
+    in[0] = (vlit_mix_input){ten, VLIT_FMT_JSONL, VLIT_MIX_SHARE, 0.75, NULL};
+    in[1] = (vlit_mix_input){five, VLIT_FMT_JSONL, VLIT_MIX_SHARE, 0.25, NULL};
+    p.total = 8;
+    CHECK(vlit_mix(&p, tmp_path("m4.jsonl"), VLIT_FMT_JSONL, &sum, &err) == VLIT_OK);
+    CHECK(sum.taken[0] == 6 && sum.taken[1] == 2);
+    /* more than there is: an error naming the input, and no output file */
+    in[1].amount = 1.0;
+    CHECK(vlit_mix(&p, tmp_path("m5.jsonl"), VLIT_FMT_JSONL, &sum, &err) == VLIT_ERR_DATA);
+    CHECK_HAS(err.message, "five.jsonl: 8 samples asked for, but it has 5");
+    CHECK(read_file(tmp_path("m5.jsonl")) == NULL);
+
+    /* uniform: drawing 1 of 10 with 2000 seeds picks each sample about 200 times */
+    int hits[10] = {0};
+    in[0] = (vlit_mix_input){ten, VLIT_FMT_JSONL, VLIT_MIX_COUNT, 1, NULL};
+    p.n_inputs = 1;
+    int ok = 1;
+    for (uint64_t seed = 1; seed <= 2000 && ok; seed++) {
+        p.seed = seed;
+        ok = vlit_mix(&p, tmp_path("m6.jsonl"), VLIT_FMT_JSONL, &sum, &err) == VLIT_OK;
+        char *one = read_file(tmp_path("m6.jsonl"));
+        const char *id = one ? strstr(one, "\"id\":\"s") : NULL;
+        if (id)
+            hits[id[7] - '0']++;
+        free(one);
+    }
+    CHECK(ok);
+    int fair = 1;
+    for (int i = 0; i < 10; i++)
+        fair &= hits[i] > 140 && hits[i] < 260;
+    CHECK(fair);
+    free(ten);
+    free(five);
+}
+
 int main(void)
 {
+    test_mix();
     test_english();
     test_every_task_and_determinism();
     test_shards_and_options();
