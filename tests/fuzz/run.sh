@@ -8,7 +8,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(realpath -m "${2:-$root/build-fuzz}")
 shift $(( $# > 2 ? 2 : $# )) || true
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(json samples collect clue)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(json samples collect clue conversation)
 
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DVLIT_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build "$build" -j2 --target $(printf 'fuzz_%s ' "${harnesses[@]}") > /dev/null
@@ -50,6 +50,9 @@ seed collect vaw 6 "$A/vaw_demo.json"
 seed collect textvqa 7 "$A/textvqa_demo.json"
 seed clue template 1 "$root/data/clue.tmpl"
 seed clue aa-templates 2 "$root/data/aa_templates.txt"
+mkdir -p "$corpus/conversation"
+printf 'Here you go:\n```\nUser: What is on the table?\nAI: Two cups.\n\nBoth are red.\n```\nThanks' > "$corpus/conversation/lines"
+printf '[{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]' > "$corpus/conversation/json"
 
 status=0
 for h in "${harnesses[@]}"; do
