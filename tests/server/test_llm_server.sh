@@ -353,7 +353,8 @@ if grep -rqF "$KEY" "$tmp"/*.log "$tmp"/*.err; then
 else
   ok
 fi
-if ls "$tmp" | grep -q '\.port\.tmp'; then bad "a temporary port file was left behind"; else ok; fi
+leftover=$(find "$tmp" -name '*.port.tmp*')
+if [ -n "$leftover" ]; then bad "a temporary port file was left behind: $leftover"; else ok; fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
