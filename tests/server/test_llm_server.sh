@@ -17,10 +17,20 @@ tmp=$(mktemp -d)
 pids=()
 pass=0 fail=0
 
+# Stops every process this script started and waits for it, so nothing outlives
+# the test; a server that ignores SIGTERM for 10 s is killed.
 cleanup() {
-  local pid
+  local pid i
   for pid in "${pids[@]}" ${CLIENT_PID:-}; do
     kill "$pid" 2>/dev/null
+  done
+  for pid in "${pids[@]}" ${CLIENT_PID:-}; do
+    for i in $(seq 100); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
   done
   rm -rf "$tmp"
 }

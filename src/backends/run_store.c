@@ -1,0 +1,218 @@
+#include "run_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
+struct run_store {
+    sqlite3 *db;
+    char *path;
+    sqlite3_stmt *get_state, *add, *add_completion, *set_done, *set_failed, *list;
+};
+
+static const char schema[] =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=NORMAL;" /* durable across a killed process, which is what resuming needs */
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
+    "CREATE TABLE IF NOT EXISTS requests("
+    " key TEXT PRIMARY KEY, record_id TEXT, variant TEXT, body TEXT NOT NULL,"
+    " state INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, error TEXT,"
+    " prompt_tokens INTEGER, completion_tokens INTEGER, created REAL, finished REAL);"
+    "CREATE TABLE IF NOT EXISTS completions("
+    " request_key TEXT NOT NULL REFERENCES requests(key), idx INTEGER NOT NULL, content TEXT NOT NULL,"
+    " parsed INTEGER NOT NULL, parse_error TEXT, PRIMARY KEY(request_key, idx));"
+    "INSERT OR IGNORE INTO meta VALUES('schema', '1');";
+
+void rs_key(const void *data, size_t len, char out[65])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
+    for (unsigned i = 0; i < n && i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    out[64] = '\0';
+}
+
+static vlit_status db_error(run_store *s, vlit_error *err, const char *what)
+{
+    return vlit_err(err, VLIT_ERR_IO, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+vlit_status rs_open(const char *path, run_store **out, vlit_error *err)
+{
+    *out = NULL;
+    run_store *s = calloc(1, sizeof *s);
+    if (!s || !(s->path = strdup(path))) {
+        free(s);
+        return vlit_err(err, VLIT_ERR_NOMEM, "out of memory");
+    }
+    vlit_status st = VLIT_OK;
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+        SQLITE_OK) {
+        st = db_error(s, err, "cannot open the run store");
+        goto out;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
+        st = vlit_err(err, VLIT_ERR_IO, "%s: not a usable run store: %s", path, msg ? msg : "?");
+        sqlite3_free(msg);
+        goto out;
+    }
+    struct {
+        sqlite3_stmt **stmt;
+        const char *sql;
+    } prep[] = {
+        {&s->get_state, "SELECT state FROM requests WHERE key = ?1"},
+        {&s->add, "INSERT OR IGNORE INTO requests(key, record_id, variant, body, state, created) VALUES(?1, ?2, ?3, ?4, 1, ?5)"},
+        {&s->add_completion, "INSERT OR REPLACE INTO completions(request_key, idx, content, parsed, parse_error) "
+                             "VALUES(?1, ?2, ?3, ?4, ?5)"},
+        {&s->set_done, "UPDATE requests SET state = 2, error = NULL, prompt_tokens = ?2, completion_tokens = ?3, "
+                       "finished = ?4 WHERE key = ?1"},
+        {&s->set_failed, "UPDATE requests SET state = 3, attempts = ?2, error = ?3, finished = ?4 WHERE key = ?1"},
+        {&s->list, "SELECT idx, content, parsed, parse_error FROM completions WHERE request_key = ?1 ORDER BY idx"},
+    };
+    for (size_t i = 0; i < sizeof prep / sizeof prep[0] && !st; i++)
+        if (sqlite3_prepare_v2(s->db, prep[i].sql, -1, prep[i].stmt, NULL) != SQLITE_OK)
+            st = db_error(s, err, "preparing a statement");
+out:
+    if (st) {
+        rs_close(s);
+        return st;
+    }
+    *out = s;
+    return VLIT_OK;
+}
+
+void rs_close(run_store *s)
+{
+    if (!s)
+        return;
+    sqlite3_finalize(s->get_state);
+    sqlite3_finalize(s->add);
+    sqlite3_finalize(s->add_completion);
+    sqlite3_finalize(s->set_done);
+    sqlite3_finalize(s->set_failed);
+    sqlite3_finalize(s->list);
+    sqlite3_close(s->db);
+    free(s->path);
+    free(s);
+}
+
+/* Runs a prepared statement to completion and resets it. */
+static int step_done(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE;
+}
+
+vlit_status rs_state_of(run_store *s, const char *key, rs_state *state, vlit_error *err)
+{
+    sqlite3_bind_text(s->get_state, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s->get_state);
+    *state = rc == SQLITE_ROW ? (rs_state)sqlite3_column_int(s->get_state, 0) : RS_NONE;
+    sqlite3_reset(s->get_state);
+    sqlite3_clear_bindings(s->get_state);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_error(s, err, "reading a request");
+    return VLIT_OK;
+}
+
+vlit_status rs_add_request(run_store *s, const char *key, const char *record_id, const char *variant, const char *body,
+                           vlit_error *err)
+{
+    sqlite3_bind_text(s->add, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s->add, 2, record_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s->add, 3, variant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s->add, 4, body, -1, SQLITE_STATIC);
+    sqlite3_bind_double(s->add, 5, now());
+    return step_done(s->add) ? VLIT_OK : db_error(s, err, "recording a request");
+}
+
+vlit_status rs_finish_request(run_store *s, const char *key, const rs_completion *c, size_t n, long prompt_tokens,
+                              long completion_tokens, vlit_error *err)
+{
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return db_error(s, err, "starting a transaction");
+    int ok = 1;
+    for (size_t i = 0; i < n && ok; i++) {
+        sqlite3_bind_text(s->add_completion, 1, key, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s->add_completion, 2, (sqlite3_int64)i);
+        sqlite3_bind_text(s->add_completion, 3, c[i].content, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s->add_completion, 4, c[i].parsed);
+        if (c[i].parse_error)
+            sqlite3_bind_text(s->add_completion, 5, c[i].parse_error, -1, SQLITE_STATIC);
+        ok = step_done(s->add_completion);
+    }
+    if (ok) {
+        sqlite3_bind_text(s->set_done, 1, key, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s->set_done, 2, prompt_tokens);
+        sqlite3_bind_int64(s->set_done, 3, completion_tokens);
+        sqlite3_bind_double(s->set_done, 4, now());
+        ok = step_done(s->set_done) && sqlite3_changes(s->db) == 1;
+    }
+    if (!ok) {
+        vlit_status st = db_error(s, err, "storing completions");
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return st;
+    }
+    return sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? VLIT_OK : db_error(s, err, "committing");
+}
+
+vlit_status rs_fail_request(run_store *s, const char *key, int attempts, const char *error, vlit_error *err)
+{
+    sqlite3_bind_text(s->set_failed, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s->set_failed, 2, attempts);
+    sqlite3_bind_text(s->set_failed, 3, error, -1, SQLITE_STATIC);
+    sqlite3_bind_double(s->set_failed, 4, now());
+    return step_done(s->set_failed) ? VLIT_OK : db_error(s, err, "recording a failure");
+}
+
+vlit_status rs_completions(run_store *s, const char *key, void (*fn)(void *ctx, size_t idx, const rs_completion *c),
+                           void *ctx, vlit_error *err)
+{
+    sqlite3_bind_text(s->list, 1, key, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(s->list)) == SQLITE_ROW) {
+        rs_completion c = {(const char *)sqlite3_column_text(s->list, 1), sqlite3_column_int(s->list, 2),
+                           (const char *)sqlite3_column_text(s->list, 3)};
+        fn(ctx, (size_t)sqlite3_column_int64(s->list, 0), &c);
+    }
+    sqlite3_reset(s->list);
+    sqlite3_clear_bindings(s->list);
+    return rc == SQLITE_DONE ? VLIT_OK : db_error(s, err, "reading completions");
+}
+
+vlit_status rs_count(run_store *s, rs_counts *out, vlit_error *err)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st;
+    const char *sql = "SELECT (SELECT count(*) FROM requests WHERE state = 1), (SELECT count(*) FROM requests WHERE state = 2),"
+                      " (SELECT count(*) FROM requests WHERE state = 3), (SELECT count(*) FROM completions),"
+                      " (SELECT count(*) FROM completions WHERE parsed = 0),"
+                      " (SELECT coalesce(sum(prompt_tokens), 0) FROM requests), (SELECT coalesce(sum(completion_tokens), 0) FROM requests)";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_error(s, err, "counting");
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        long *f[] = {&out->pending, &out->done, &out->failed, &out->completions, &out->unparsed, &out->prompt_tokens,
+                     &out->completion_tokens};
+        for (int i = 0; i < 7; i++)
+            *f[i] = (long)sqlite3_column_int64(st, i);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? VLIT_OK : db_error(s, err, "counting");
+}

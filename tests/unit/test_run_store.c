@@ -1,0 +1,121 @@
+/* src/backends/run_store: keys, states, completions, counts, persistence, and
+ * that what was committed survives a process killed with SIGKILL. */
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../src/backends/run_store.h"
+#include "check.h"
+#include "testutil.h"
+
+typedef struct seen {
+    size_t n;
+    char text[4][64];
+    int parsed[4];
+} seen;
+
+static void collect(void *ctx, size_t idx, const rs_completion *c)
+{
+    seen *s = ctx;
+    if (idx < 4 && s->n < 4) {
+        snprintf(s->text[idx], sizeof s->text[idx], "%s", c->content);
+        s->parsed[idx] = c->parsed;
+        s->n++;
+    }
+}
+
+static void test_states(void)
+{
+    char key[65];
+    rs_key("abc", 3, key);
+    CHECK_STR(key, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    run_store *s;
+    vlit_error err = {0};
+    char *path = strdup(tmp_path("run.db"));
+    CHECK(rs_open(path, &s, &err) == VLIT_OK);
+    rs_state st;
+    CHECK(rs_state_of(s, key, &st, &err) == VLIT_OK && st == RS_NONE);
+    CHECK(rs_add_request(s, key, "img1", "conversation", "{\"model\":\"m\"}", &err) == VLIT_OK);
+    CHECK(rs_add_request(s, key, "img1", "conversation", "{\"model\":\"m\"}", &err) == VLIT_OK); /* idempotent */
+    CHECK(rs_state_of(s, key, &st, &err) == VLIT_OK && st == RS_PENDING);
+    rs_completion c[3] = {{"User: a\nAI: b", 1, NULL}, {"I cannot.", 0, "no turn found"}, {"User: c\nAI: d", 1, NULL}};
+    CHECK(rs_finish_request(s, key, c, 3, 120, 45, &err) == VLIT_OK);
+    CHECK(rs_state_of(s, key, &st, &err) == VLIT_OK && st == RS_DONE);
+    seen got = {0};
+    CHECK(rs_completions(s, key, collect, &got, &err) == VLIT_OK);
+    CHECK(got.n == 3 && strcmp(got.text[1], "I cannot.") == 0 && got.parsed[1] == 0 && got.parsed[2] == 1);
+
+    char key2[65];
+    rs_key("other", 5, key2);
+    CHECK(rs_add_request(s, key2, "img2", "detail", "{}", &err) == VLIT_OK);
+    CHECK(rs_fail_request(s, key2, 5, "HTTP 500 after 5 attempts", &err) == VLIT_OK);
+    rs_counts n;
+    CHECK(rs_count(s, &n, &err) == VLIT_OK);
+    CHECK(n.done == 1 && n.failed == 1 && n.pending == 0 && n.completions == 3 && n.unparsed == 1 &&
+          n.prompt_tokens == 120 && n.completion_tokens == 45);
+    /* finishing an unknown request is refused and changes nothing */
+    char key3[65];
+    rs_key("never added", 11, key3);
+    CHECK(rs_finish_request(s, key3, c, 1, 1, 1, &err) == VLIT_ERR_IO);
+    CHECK(rs_count(s, &n, &err) == VLIT_OK && n.completions == 3);
+    rs_close(s);
+
+    /* persistence */
+    CHECK(rs_open(path, &s, &err) == VLIT_OK);
+    CHECK(rs_state_of(s, key, &st, &err) == VLIT_OK && st == RS_DONE);
+    rs_close(s);
+    free(path);
+}
+
+static void test_killed_process(void)
+{
+    char *path = strdup(tmp_path("kill.db"));
+    char done_key[65], pending_key[65];
+    rs_key("done", 4, done_key);
+    rs_key("pending", 7, pending_key);
+    pid_t pid = fork();
+    if (pid == 0) {
+        run_store *s;
+        vlit_error err = {0};
+        if (rs_open(path, &s, &err))
+            _exit(1);
+        rs_completion c = {"User: q\nAI: a", 1, NULL};
+        rs_add_request(s, done_key, "1", "conversation", "{}", &err);
+        rs_finish_request(s, done_key, &c, 1, 1, 1, &err);
+        rs_add_request(s, pending_key, "2", "conversation", "{}", &err);
+        kill(getpid(), SIGKILL); /* no close, no flush */
+        _exit(2);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    run_store *s;
+    vlit_error err = {0};
+    rs_state st;
+    CHECK(rs_open(path, &s, &err) == VLIT_OK);
+    CHECK(rs_state_of(s, done_key, &st, &err) == VLIT_OK && st == RS_DONE);
+    CHECK(rs_state_of(s, pending_key, &st, &err) == VLIT_OK && st == RS_PENDING);
+    seen got = {0};
+    CHECK(rs_completions(s, done_key, collect, &got, &err) == VLIT_OK && got.n == 1);
+    rs_close(s);
+    free(path);
+}
+
+static void test_not_a_store(void)
+{
+    const char *p = write_file("junk.db", "this is not a database, just text that is long enough to be read as a header");
+    run_store *s;
+    vlit_error err = {0};
+    CHECK(rs_open(p, &s, &err) == VLIT_ERR_IO);
+    CHECK_HAS(err.message, "junk.db");
+}
+
+int main(void)
+{
+    test_states();
+    test_killed_process();
+    test_not_a_store();
+    cleanup_dir();
+    return CHECK_DONE();
+}
