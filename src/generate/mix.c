@@ -11,7 +11,6 @@
 #include "vlit/generate.h"
 
 #include "../base/err.h"
-#include "../base/strmap.h"
 
 vlit_mix_params vlit_mix_default_params(void)
 {
@@ -117,9 +116,10 @@ vlit_status vlit_mix(const vlit_mix_params *p, const char *out_path, vlit_format
             snprintf(tag, sizeof tag, "%s", in->source);
         else
             default_tag(in->path, tag, sizeof tag);
-        /* each input has its own stream of choices: adding an input does not
-         * change what is drawn from the others */
-        uint64_t rng = p->seed ^ vlit_hash(in->path, strlen(in->path)) ^ (uint64_t)i * 0x9e3779b97f4a7c15ull;
+        /* each input has its own stream of choices, from the seed and its
+         * position (not its path, so a moved file mixes the same): adding an
+         * input at the end does not change what is drawn from the others */
+        uint64_t rng = p->seed * 0xd1342543de82ef95ull + (uint64_t)(i + 1) * 0x9e3779b97f4a7c15ull;
         vlit_reader *r;
         if ((st = vlit_reader_open(in->path, in->format, &rp, &r, err)))
             break;
