@@ -1,0 +1,243 @@
+#include "http.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "../base/buf.h"
+
+#define MAX_BODY ((size_t)64 << 20) /* a reply larger than this is an error, not a memory spike */
+
+http_params http_default_params(void)
+{
+    http_params p;
+    memset(&p, 0, sizeof p);
+    p.concurrency = 8;
+    p.max_attempts = 5;
+    p.timeout_s = 120;
+    p.backoff_base_s = 0.5;
+    p.backoff_max_s = 30;
+    p.seed = 1;
+    return p;
+}
+
+typedef struct slot {
+    CURL *easy;
+    const char *body;
+    void *user;
+    int attempts;
+    int busy;          /* has a request (in flight or waiting to retry) */
+    int in_flight;
+    double retry_at;   /* monotonic seconds; when waiting */
+    double retry_after; /* from the last response's Retry-After, -1 if none */
+    vlit_buf reply;
+    char error[CURL_ERROR_SIZE];
+} slot;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg)
+{
+    slot *s = arg;
+    size_t len = size * n;
+    if (s->reply.len + len > MAX_BODY || vlit_buf_append(&s->reply, data, len))
+        return 0; /* curl reports a write error */
+    return len;
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *arg)
+{
+    slot *s = arg;
+    size_t len = size * n;
+    if (len > 12 && strncasecmp(data, "retry-after:", 12) == 0) {
+        char tmp[64];
+        size_t k = len - 12 < sizeof tmp - 1 ? len - 12 : sizeof tmp - 1;
+        memcpy(tmp, data + 12, k);
+        tmp[k] = '\0';
+        char *end;
+        double v = strtod(tmp, &end);
+        if (end != tmp && v >= 0 && v < 3600)
+            s->retry_after = v; /* seconds; the HTTP-date form is rare from APIs and ignored */
+    }
+    return len;
+}
+
+static uint64_t next_rand(uint64_t *st)
+{
+    uint64_t z = (*st += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static vlit_status start(CURLM *multi, const http_params *p, struct curl_slist *headers, slot *s, vlit_error *err)
+{
+    curl_easy_reset(s->easy);
+    vlit_buf_clear(&s->reply);
+    s->error[0] = '\0';
+    s->retry_after = -1;
+    curl_easy_setopt(s->easy, CURLOPT_URL, p->url);
+    curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, s->body);
+    curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
+    curl_easy_setopt(s->easy, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(s->easy, CURLOPT_HEADERDATA, s);
+    curl_easy_setopt(s->easy, CURLOPT_ERRORBUFFER, s->error);
+    curl_easy_setopt(s->easy, CURLOPT_PRIVATE, s);
+    curl_easy_setopt(s->easy, CURLOPT_TIMEOUT_MS, (long)(p->timeout_s * 1000));
+    curl_easy_setopt(s->easy, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+    curl_easy_setopt(s->easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(s->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (curl_multi_add_handle(multi, s->easy) != CURLM_OK)
+        return vlit_err(err, VLIT_ERR_IO, "cannot start a request");
+    s->attempts++;
+    s->in_flight = 1;
+    return VLIT_OK;
+}
+
+vlit_status http_run(const http_params *p, http_next_fn next, http_done_fn done, void *ctx, http_stats *stats,
+                     vlit_error *err)
+{
+    http_stats local;
+    if (!stats)
+        stats = &local;
+    memset(stats, 0, sizeof *stats);
+    if (!p->url)
+        return vlit_err(err, VLIT_ERR_USAGE, "no server URL");
+    int conc = p->concurrency > 0 ? p->concurrency : 8;
+    int max_attempts = p->max_attempts > 0 ? p->max_attempts : 5;
+    uint64_t rnd = p->seed;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return vlit_err(err, VLIT_ERR_IO, "libcurl could not start");
+    CURLM *multi = curl_multi_init();
+    slot *slots = calloc((size_t)conc, sizeof *slots);
+    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+    char auth[1024];
+    vlit_status st = VLIT_OK;
+    if (p->api_key) {
+        /* the key lives only in this buffer and the header list: never logged */
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", p->api_key);
+        headers = curl_slist_append(headers, auth);
+        memset(auth, 0, sizeof auth);
+    }
+    headers = curl_slist_append(headers, "Expect:");
+    if (!multi || !slots || !headers) {
+        st = vlit_err(err, VLIT_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)conc);
+    for (int i = 0; i < conc; i++)
+        if (!(slots[i].easy = curl_easy_init())) {
+            st = vlit_err(err, VLIT_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+
+    int more = 1;
+    for (;;) {
+        double t = now();
+        int active = 0;
+        /* fill free slots, start due retries */
+        for (int i = 0; i < conc && !st; i++) {
+            slot *s = &slots[i];
+            if (!s->busy && more) {
+                if (next(ctx, &s->body, &s->user)) {
+                    s->busy = 1;
+                    s->attempts = 0;
+                    s->retry_at = 0;
+                    stats->requests++;
+                } else {
+                    more = 0;
+                }
+            }
+            if (s->busy && !s->in_flight && s->retry_at <= t)
+                st = start(multi, p, headers, s, err);
+            active += s->busy;
+        }
+        if (st)
+            goto out;
+        if (!active && !more)
+            break;
+        int running;
+        curl_multi_perform(multi, &running);
+        CURLMsg *m;
+        int left;
+        while ((m = curl_multi_info_read(multi, &left))) {
+            if (m->msg != CURLMSG_DONE)
+                continue;
+            slot *s;
+            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+            CURLcode rc = m->data.result;
+            long status = 0;
+            curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
+            curl_multi_remove_handle(multi, s->easy);
+            s->in_flight = 0;
+            char why[CURL_ERROR_SIZE + 64];
+            int retry;
+            if (rc != CURLE_OK) {
+                snprintf(why, sizeof why, "%s: %s", rc == CURLE_OPERATION_TIMEDOUT ? "timeout" : "connection",
+                         s->error[0] ? s->error : curl_easy_strerror(rc));
+                retry = rc != CURLE_WRITE_ERROR; /* an oversized reply will not shrink */
+            } else {
+                snprintf(why, sizeof why, "HTTP %ld", status);
+                retry = status == 429 || status >= 500;
+            }
+            int ok = rc == CURLE_OK && status >= 200 && status < 300;
+            if (!ok && retry && s->attempts < max_attempts) {
+                double cap = p->backoff_base_s * pow(2, s->attempts - 1);
+                if (cap > p->backoff_max_s)
+                    cap = p->backoff_max_s;
+                double wait = cap * (double)(next_rand(&rnd) >> 11) / 9007199254740992.0; /* full jitter */
+                if (s->retry_after > wait)
+                    wait = s->retry_after < p->backoff_max_s ? s->retry_after : p->backoff_max_s;
+                s->retry_at = now() + wait;
+                stats->retries++;
+                continue;
+            }
+            http_result r = {ok, status, s->reply.data ? s->reply.data : "", s->reply.len, s->attempts,
+                             ok ? NULL : why};
+            done(ctx, s->user, &r);
+            if (ok)
+                stats->succeeded++;
+            else
+                stats->failed++;
+            s->busy = 0;
+        }
+        /* wait for network activity, or until the next retry is due */
+        double next_due = -1;
+        for (int i = 0; i < conc; i++)
+            if (slots[i].busy && !slots[i].in_flight && (next_due < 0 || slots[i].retry_at < next_due))
+                next_due = slots[i].retry_at;
+        int wait_ms = 100;
+        if (next_due >= 0) {
+            double d = (next_due - now()) * 1000;
+            wait_ms = d < 0 ? 0 : d > 100 ? 100 : (int)d;
+        }
+        curl_multi_poll(multi, NULL, 0, wait_ms, NULL);
+    }
+out:
+    for (int i = 0; slots && i < conc; i++) {
+        if (slots[i].easy) {
+            if (slots[i].in_flight)
+                curl_multi_remove_handle(multi, slots[i].easy);
+            curl_easy_cleanup(slots[i].easy);
+        }
+        vlit_buf_free(&slots[i].reply);
+    }
+    free(slots);
+    curl_slist_free_all(headers);
+    if (multi)
+        curl_multi_cleanup(multi);
+    curl_global_cleanup();
+    return st;
+}
