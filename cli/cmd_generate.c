@@ -6,15 +6,20 @@
 #include "cli.h"
 
 static const char usage[] =
-    "usage: vlit generate --mode aa CLUES.jsonl -o OUT [options]\n"
+    "usage: vlit generate --mode aa|si CLUES.jsonl -o OUT [options]\n"
     "\n"
     "Turns clue records (from 'vlit collect') into instruction-response samples.\n"
     "Mode aa (Annotation Adaption) phrases the annotations with the templates of\n"
     "data/aa_templates.txt: detail, brief, vqa, counting, existence, negative,\n"
     "attribute, location, region, ocr. The same seed gives the same output.\n"
+    "Mode si (Self-Instruct) asks an OpenAI-compatible server to write conversations\n"
+    "from each record's clue text, with our prompts (data/si/); every request and\n"
+    "completion is journaled in a SQLite run store, so a killed run resumes when run\n"
+    "again and nothing is asked twice. The API key comes from VLIT_API_KEY or\n"
+    "OPENAI_API_KEY only, and is never written anywhere.\n"
     "\n"
     "options:\n"
-    "  --mode aa            generation mode\n"
+    "  --mode aa|si         generation mode\n"
     "  -o, --output F       output file, written atomically ('-' = standard output)\n"
     "  --format FMT         jsonl (default), llava, sharegpt or mimicit\n"
     "  --seed N             random seed (default 1)\n"
@@ -25,6 +30,18 @@ static const char usage[] =
     "  --source TAG         source tag of every sample (default aa)\n"
     "  --templates F        template file (default: data/aa_templates.txt)\n"
     "  --skip-bad           skip bad clue records (listed on stderr) instead of failing\n"
+    "si options:\n"
+    "  --llm-url URL        server base URL, e.g. http://127.0.0.1:8080/v1 (default $VLIT_LLM_URL)\n"
+    "  --model NAME         model name (default $VLIT_MODEL)\n"
+    "  --store F            run store (SQLite), required\n"
+    "  --variants LIST      conversation,region,negative,knowledge,detail,reasoning (default conversation)\n"
+    "  --n N                completions per request (default 5)\n"
+    "  --temperature T      sampling temperature (default 0.8)\n"
+    "  --max-tokens N       per completion (default 1024)\n"
+    "  --concurrency N      requests in flight (default 8)\n"
+    "  --max-attempts N     tries per request on 429/5xx/timeouts (default 5)\n"
+    "  --timeout S          seconds per attempt (default 120)\n"
+    "  --prompts DIR        prompt folder (default data/si)\n"
     "  --shard i/N          only the records of shard i of N (default: from SLURM_ARRAY_TASK_ID/COUNT)\n"
     "  -q, --quiet          no summary\n"
     "  --json               log messages as JSON lines on stderr\n"
@@ -60,9 +77,81 @@ static int positive(const char *s, unsigned *out)
     return 0;
 }
 
+static int parse_variants(const char *list, unsigned *out)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", list);
+    *out = 0;
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        int found = 0;
+        for (int v = 0; v < VLIT_SI_VARIANT_COUNT; v++)
+            if (strcmp(tok, vlit_si_variant_name((vlit_si_variant)v)) == 0) {
+                *out |= 1u << v;
+                found = 1;
+            }
+        if (!found)
+            return -1;
+    }
+    return *out ? 0 : -1;
+}
+
+static void si_progress(void *ctx, size_t done, size_t failed, size_t total)
+{
+    cli_common *c = ctx;
+    if (c->progress && total)
+        cli_progress(c, "requests", (double)(done + failed) / (double)total);
+}
+
+static int run_si(cli_common *c, vlit_si_params *si, const vlit_aa_params *aa, const char *clues, const char *out,
+                  vlit_format fmt)
+{
+    char prompts[4096], tmpl[4096];
+    if (!si->url)
+        return cli_usage_error("generate", usage, "--mode si needs --llm-url (or VLIT_LLM_URL)");
+    if (!si->model)
+        return cli_usage_error("generate", usage, "--mode si needs --model (or VLIT_MODEL)");
+    if (!si->store_path)
+        return cli_usage_error("generate", usage, "--mode si needs --store RUN.db");
+    if (!si->prompts_dir)
+        si->prompts_dir = cli_data_path("si", prompts, sizeof prompts);
+    si->clue_template = cli_data_path("clue.tmpl", tmpl, sizeof tmpl);
+    si->api_key = getenv("VLIT_API_KEY");
+    if (!si->api_key || !*si->api_key)
+        si->api_key = getenv("OPENAI_API_KEY");
+    if (si->api_key && !*si->api_key)
+        si->api_key = NULL;
+    si->seed = aa->seed;
+    si->skip_bad = aa->skip_bad;
+    si->shard_index = aa->shard_index;
+    si->shard_count = aa->shard_count;
+    if (strcmp(aa->source, "aa") != 0)
+        si->source = aa->source;
+    si->on_skip = on_skip;
+    si->on_progress = si_progress;
+    si->ctx = c;
+    vlit_si_summary sum;
+    vlit_error err = {0};
+    vlit_status st = vlit_generate_si(si, clues, out, fmt, &sum, &err);
+    if (st == VLIT_ERR_USAGE)
+        return cli_usage_error("generate", usage, "%s", err.message);
+    if (st) {
+        cli_error(c, "generate", err.message);
+        return EXIT_FAIL;
+    }
+    cli_info(c, "generate",
+             "%zu requests for %zu records: %zu answered from the store, %zu sent, %zu failed after retries; "
+             "%zu completions (%zu not conversations, kept in the store); %zu samples; tokens %ld prompt, %ld completion",
+             sum.requests, sum.records, sum.from_store, sum.sent, sum.failed, sum.completions, sum.unparsed, sum.samples,
+             sum.prompt_tokens, sum.completion_tokens);
+    return sum.failed ? EXIT_FAIL : EXIT_OK;
+}
+
 int cmd_generate(int argc, char **argv)
 {
-    enum { O_MODE = 256, O_FORMAT, O_SEED, O_TASKS, O_MAX, O_TURNS, O_SOURCE, O_TEMPLATES, O_SKIPBAD, O_SHARD, O_JSON };
+    enum {
+        O_MODE = 256, O_FORMAT, O_SEED, O_TASKS, O_MAX, O_TURNS, O_SOURCE, O_TEMPLATES, O_SKIPBAD, O_SHARD, O_JSON,
+        O_URL, O_MODEL, O_STORE, O_VARIANTS, O_N, O_TEMP, O_MAXTOK, O_CONC, O_ATTEMPTS, O_TIMEOUT, O_PROMPTS
+    };
     static const struct option opts[] = {
         {"mode", required_argument, NULL, O_MODE},         {"format", required_argument, NULL, O_FORMAT},
         {"seed", required_argument, NULL, O_SEED},         {"tasks", required_argument, NULL, O_TASKS},
@@ -71,12 +160,21 @@ int cmd_generate(int argc, char **argv)
         {"skip-bad", no_argument, NULL, O_SKIPBAD},        {"shard", required_argument, NULL, O_SHARD},
         {"output", required_argument, NULL, 'o'},          {"quiet", no_argument, NULL, 'q'},
         {"json", no_argument, NULL, O_JSON},               {"help", no_argument, NULL, 'h'},
+        {"llm-url", required_argument, NULL, O_URL},       {"model", required_argument, NULL, O_MODEL},
+        {"store", required_argument, NULL, O_STORE},       {"variants", required_argument, NULL, O_VARIANTS},
+        {"n", required_argument, NULL, O_N},               {"temperature", required_argument, NULL, O_TEMP},
+        {"max-tokens", required_argument, NULL, O_MAXTOK}, {"concurrency", required_argument, NULL, O_CONC},
+        {"max-attempts", required_argument, NULL, O_ATTEMPTS}, {"timeout", required_argument, NULL, O_TIMEOUT},
+        {"prompts", required_argument, NULL, O_PROMPTS},
         {NULL, 0, NULL, 0},
     };
     cli_common c;
     cli_common_init(&c);
     vlit_aa_params p = vlit_aa_default_params();
+    vlit_si_params si = vlit_si_default_params();
     cli_default_shard(&p.shard_index, &p.shard_count);
+    si.url = getenv("VLIT_LLM_URL");
+    si.model = getenv("VLIT_MODEL");
     const char *mode = NULL, *out = NULL;
     vlit_format fmt = VLIT_FMT_JSONL;
     char tmpl[4096];
@@ -115,6 +213,35 @@ int cmd_generate(int argc, char **argv)
             if (cli_parse_shard(optarg, &p.shard_index, &p.shard_count))
                 return cli_usage_error("generate", usage, "--shard needs i/N with 0 <= i < N, not '%s'", optarg);
             break;
+        case O_URL: si.url = optarg; break;
+        case O_MODEL: si.model = optarg; break;
+        case O_STORE: si.store_path = optarg; break;
+        case O_PROMPTS: si.prompts_dir = optarg; break;
+        case O_VARIANTS:
+            if (parse_variants(optarg, &si.variants))
+                return cli_usage_error("generate", usage, "--variants: unknown variant in '%s'", optarg);
+            break;
+        case O_N:
+        case O_MAXTOK:
+        case O_CONC:
+        case O_ATTEMPTS: {
+            unsigned v;
+            if (positive(optarg, &v))
+                return cli_usage_error("generate", usage, "%s needs a number in 1..1000, not '%s'", argv[optind - 2],
+                                       optarg);
+            *(ch == O_N ? &si.n : ch == O_MAXTOK ? &si.max_tokens : ch == O_CONC ? &si.concurrency : &si.max_attempts) =
+                (int)v;
+            break;
+        }
+        case O_TEMP:
+        case O_TIMEOUT: {
+            double d = strtod(optarg, &end);
+            if (*end || !*optarg || d < 0 || d > 100000)
+                return cli_usage_error("generate", usage, "%s needs a non-negative number, not '%s'", argv[optind - 2],
+                                       optarg);
+            *(ch == O_TEMP ? &si.temperature : &si.timeout_s) = d;
+            break;
+        }
         case 'o': out = optarg; break;
         case 'q': c.quiet = 1; break;
         case O_JSON: c.json_log = 1; break;
@@ -124,13 +251,15 @@ int cmd_generate(int argc, char **argv)
         }
     }
     if (!mode)
-        return cli_usage_error("generate", usage, "give --mode aa");
-    if (strcmp(mode, "aa") != 0)
-        return cli_usage_error("generate", usage, "unknown mode '%s' (this version generates with: aa)", mode);
+        return cli_usage_error("generate", usage, "give --mode aa or --mode si");
+    if (strcmp(mode, "aa") != 0 && strcmp(mode, "si") != 0)
+        return cli_usage_error("generate", usage, "unknown mode '%s' (aa or si)", mode);
     if (argc - optind != 1)
         return cli_usage_error("generate", usage, "give exactly one clue file");
     if (!out)
         return cli_usage_error("generate", usage, "no output: give -o OUT");
+    if (strcmp(mode, "si") == 0)
+        return run_si(&c, &si, &p, argv[optind], out, fmt);
     if (!p.templates)
         p.templates = cli_data_path("aa_templates.txt", tmpl, sizeof tmpl);
     p.on_skip = on_skip;

@@ -78,6 +78,67 @@ typedef struct vlit_aa_summary {
 vlit_status vlit_generate_aa(const vlit_aa_params *params, const char *clues_path, const char *out_path,
                              vlit_format fmt, vlit_aa_summary *summary, vlit_error *err);
 
+/* ---- Self-Instruct through an LLM server ---------------------------------- */
+
+typedef enum vlit_si_variant {
+    VLIT_SI_CONVERSATION,
+    VLIT_SI_REGION,
+    VLIT_SI_NEGATIVE,
+    VLIT_SI_KNOWLEDGE,
+    VLIT_SI_DETAIL,
+    VLIT_SI_REASONING,
+    VLIT_SI_VARIANT_COUNT
+} vlit_si_variant;
+
+const char *vlit_si_variant_name(vlit_si_variant v);
+
+typedef struct vlit_si_params {
+    const char *url;           /* the server's base URL, e.g. http://127.0.0.1:8080/v1 */
+    const char *model;
+    const char *api_key;       /* NULL: none; never written anywhere */
+    const char *prompts_dir;   /* data/si */
+    const char *clue_template; /* data/clue.tmpl */
+    const char *store_path;    /* the run store (SQLite); required */
+    unsigned variants;         /* bit set of 1u << vlit_si_variant; 0 = conversation */
+    int n;                     /* completions per request; default 5 */
+    double temperature;        /* default 0.8 */
+    int max_tokens;            /* default 1024 */
+    int concurrency;           /* default 8 */
+    int max_attempts;          /* default 5 */
+    double timeout_s;          /* per attempt; default 120 */
+    uint64_t seed;             /* examples and regions; default 1 */
+    const char *source;        /* default "si" */
+    int skip_bad;
+    unsigned shard_index, shard_count;
+    void (*on_skip)(void *ctx, const char *message);
+    void (*on_progress)(void *ctx, size_t done, size_t failed, size_t total);
+    void *ctx;
+} vlit_si_params;
+
+vlit_si_params vlit_si_default_params(void);
+
+typedef struct vlit_si_summary {
+    size_t records;
+    size_t requests;         /* one per record and variant */
+    size_t from_store;       /* answered by the run store (done before) */
+    size_t sent;             /* sent to the server in this run */
+    size_t failed;           /* failed after their retries (kept in the store as failed) */
+    size_t completions;      /* completions in the store for these requests */
+    size_t unparsed;         /* of which no conversation could be read (kept, marked) */
+    size_t samples;          /* written */
+    long prompt_tokens, completion_tokens; /* from the servers' usage, this run */
+    size_t skipped;          /* bad clue records */
+} vlit_si_summary;
+
+/* For every clue record and variant: a request (system prompt, two seeded
+ * in-context examples, the record's clue text) journaled in the run store
+ * before it is sent; completions are stored in one transaction before use.
+ * Requests already done in the store are not sent again, so a killed run is
+ * resumed by running it again. Samples are then written from the store, in
+ * record and variant order, one per parsed completion. */
+vlit_status vlit_generate_si(const vlit_si_params *params, const char *clues_path, const char *out_path, vlit_format fmt,
+                             vlit_si_summary *summary, vlit_error *err);
+
 /* ---- Data Mixing ----------------------------------------------------------- */
 
 typedef enum vlit_mix_take {

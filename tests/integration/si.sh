@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# generate --mode si against tests/server/llm_server.py on a loopback port:
+# 1. with every fault mode at 10 %, the run ends with each request completed or
+#    failed after its retries, and the store holds every completion the server sent;
+# 2. killed with SIGKILL at 10 random moments and resumed each time, the run
+#    ends with the same completions as an uninterrupted run, none twice, and no
+#    more requests sent than those finished plus those in flight at each kill;
+# 3. the API key appears nowhere: not in the store, the output, the messages.
+set -euo pipefail
+VLIT=${1:?usage: si.sh VLIT}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+tmp=$(mktemp -d)
+cleanup() {
+  for f in "$tmp"/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2> /dev/null; done
+  wait 2> /dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+pass=0 fail=0
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+KEY=sk-test-SECRET123
+
+start_server() { # name, extra flags... (prints the URL; the server's output goes elsewhere,
+                  # or the command substitution would wait for the server to end)
+  local name=$1; shift
+  python3 "$root/tests/server/llm_server.py" --port 0 --port-file "$tmp/$name.port" --idle-exit 300 "$@" \
+    > /dev/null 2>&1 &
+  echo $! > "$tmp/$name.pid"
+  for _ in $(seq 200); do [ -s "$tmp/$name.port" ] && break; sleep 0.05; done
+  echo "http://127.0.0.1:$(cat "$tmp/$name.port")/v1"
+}
+stats() { python3 -c 'import json,sys,urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1] + "/stats"))[sys.argv[2]])' "${1%/v1}" "$2"; }
+sq() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$1" "$2"; }
+completions() { python3 -c '
+import sqlite3, sys
+for row in sqlite3.connect(sys.argv[1]).execute("select request_key, idx, content from completions order by 1, 2"):
+    print(repr(row))' "$1"; }
+
+# clue records: the demo's, repeated under new ids so that a run lasts a while
+"$root/scripts/demo-images.sh" "$tmp/images" > /dev/null
+A=$root/data/demo/annotations
+"$VLIT" collect -q --coco-captions "$A/captions_demo.json" --coco-instances "$A/instances_demo.json" \
+  --vqa-questions "$A/vqa_questions_demo.json" --vqa-annotations "$A/vqa_annotations_demo.json" -o "$tmp/demo.jsonl"
+python3 - "$tmp/demo.jsonl" "$tmp" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+for name, copies in (("clues", 8), ("long", 16)):
+    with open(f"{sys.argv[2]}/{name}.jsonl", "w") as f:
+        for k in range(copies):
+            for r in recs:
+                f.write(json.dumps(dict(r, id=f"{r['id']}-{k}")) + "\n")
+PY
+GEN=(generate --mode si "$tmp/clues.jsonl" --model test --variants conversation,region --n 3 --concurrency 4
+     --max-attempts 8 --timeout 10)
+LONG=(generate --mode si "$tmp/long.jsonl" --model test --variants conversation,region --n 3 --concurrency 4
+      --max-attempts 8 --timeout 10)
+
+# 1. faults
+url=$(start_server faults --faults "429=0.1,500=0.1,delay=0.1,drop=0.1,malformed=0.1,notconv=0.1" --delay-seconds 0.3 \
+      --retry-after 1 --seed 3)
+set +e
+VLIT_API_KEY=$KEY "$VLIT" "${GEN[@]}" --llm-url "$url" --store "$tmp/faults.db" -o "$tmp/faults.jsonl" 2> "$tmp/faults.err"
+rc=$?
+set -e
+requests=$(sq "$tmp/faults.db" "select count(*) from requests")
+ended=$(sq "$tmp/faults.db" "select count(*) from requests where state in (2, 3)")
+stored=$(sq "$tmp/faults.db" "select count(*) from completions")
+sent=$(stats "$url" completions_sent)
+if [ "$requests" -gt 0 ] && [ "$ended" = "$requests" ] && [ "$stored" = "$sent" ]; then
+  pass=$((pass + 1))
+else
+  bad "faults: rc=$rc, $ended of $requests requests ended, store has $stored completions, server sent $sent"
+fi
+grep -q "requests for 80 records" "$tmp/faults.err" && pass=$((pass + 1)) || bad "faults: no summary: $(cat "$tmp/faults.err")"
+
+# 2. kill -9 at random moments, resume, compare with an uninterrupted run
+# every answer takes 0.1 s, so a whole run takes about 7 s and each kill comes
+# while there is work left
+url=$(start_server clean --faults delay=1.0 --delay-seconds 0.1)
+VLIT_API_KEY=$KEY "$VLIT" "${LONG[@]}" --llm-url "$url" --store "$tmp/whole.db" -o "$tmp/whole.jsonl" -q
+total=$(sq "$tmp/whole.db" "select count(*) from requests")
+url=$(start_server killed --faults delay=1.0 --delay-seconds 0.1)
+kills=0
+for i in $(seq 10); do
+  VLIT_API_KEY=$KEY "$VLIT" "${LONG[@]}" --llm-url "$url" --store "$tmp/killed.db" -o "$tmp/killed.jsonl" -q &
+  gen=$!
+  sleep "$(python3 -c "import random; random.seed($i); print(round(random.uniform(0.1, 0.6), 3))")"
+  if kill -9 "$gen" 2> /dev/null; then kills=$((kills + 1)); fi
+  wait "$gen" 2> /dev/null || true
+done
+VLIT_API_KEY=$KEY "$VLIT" "${LONG[@]}" --llm-url "$url" --store "$tmp/killed.db" -o "$tmp/killed.jsonl" -q
+[ "$kills" = 10 ] && pass=$((pass + 1)) || bad "only $kills of 10 kills found the run still going"
+if [ "$(completions "$tmp/whole.db")" = "$(completions "$tmp/killed.db")" ] && cmp -s "$tmp/whole.jsonl" "$tmp/killed.jsonl"; then
+  pass=$((pass + 1))
+else
+  bad "killed runs: completions or samples differ from the uninterrupted run"
+fi
+dups=$(python3 -c 'import json,sys,collections; c=collections.Counter(json.loads(l)["id"] for l in open(sys.argv[1])); print(sum(v > 1 for v in c.values()))' "$tmp/killed.jsonl")
+[ "$dups" = 0 ] && pass=$((pass + 1)) || bad "killed runs: $dups duplicate sample ids"
+received=$(stats "$url" requests)
+# each kill may lose the requests in flight (4) and those answered but not yet stored
+if [ "$received" -le $((total + kills * 4)) ]; then pass=$((pass + 1)); else
+  bad "killed runs: server received $received requests for $total (with $kills kills at concurrency 4)"; fi
+echo "si: $kills kills, $total requests, server received $received" >&2
+
+# 3. the key appears nowhere
+if ! grep -rqa "$KEY" "$tmp"/*.db "$tmp"/*.jsonl "$tmp"/*.err 2> /dev/null; then pass=$((pass + 1)); else bad "the API key was written"; fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
