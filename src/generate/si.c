@@ -374,55 +374,32 @@ static int next_request(void *ctx, const char **body, void **user)
     return 0;
 }
 
-/* Reads choices[].message.content and usage from a chat completion reply,
- * parses each into a conversation, and stores them all in one transaction. */
+/* Parses a chat completion reply and stores all its completions in one
+ * transaction; an unreadable reply marks the request failed. */
 static void store_reply(si_run *r, job *j, const http_result *res)
 {
     vlit_arena a;
     vlit_arena_init(&a, 0);
-    vj *v = NULL;
-    vlit_error local = {0};
+    si_reply reply;
     char why[VLIT_ERRMSG_MAX + 64];
-    if (vj_parse(res->body, res->body_len, NULL, &a, &v, &local)) {
-        snprintf(why, sizeof why, "malformed reply (%s)", local.message);
-        goto failed;
+    if (si_parse_reply(res->body, res->body_len, &a, &reply, why, sizeof why)) {
+        vlit_arena_free(&a);
+        if (rs_fail_request(r->store, j->key, res->attempts, why, r->err))
+            r->st = r->err->status;
+        r->failed++;
+        return;
     }
-    const vj *choices = vj_get(v, "choices");
-    if (!choices || choices->type != VJ_ARRAY || choices->len == 0) {
-        snprintf(why, sizeof why, "reply without \"choices\"");
-        goto failed;
-    }
-    rs_completion *c = vlit_arena_alloc(&a, choices->len * sizeof *c);
-    for (size_t i = 0; c && i < choices->len; i++) {
-        const vj *content = vj_get(vj_get(choices->items[i], "message"), "content");
-        c[i].content = vj_is_text(content) ? content->str : "";
-        vlit_turn *turns;
-        size_t nt;
-        char *perr = vlit_arena_alloc(&a, 256);
-        c[i].parsed = perr && si_parse_conversation(c[i].content, strlen(c[i].content), &a, &turns, &nt, perr, 256) ==
-                                  VLIT_OK;
-        c[i].parse_error = c[i].parsed ? NULL : perr;
-        if (!vj_is_text(content))
-            c[i].parse_error = "choice without message content";
-    }
-    int64_t pt = 0, ct = 0;
-    const vj *usage = vj_get(v, "usage");
-    vj_int(vj_get(usage, "prompt_tokens"), &pt);
-    vj_int(vj_get(usage, "completion_tokens"), &ct);
-    if (!c || rs_finish_request(r->store, j->key, c, choices->len, (long)pt, (long)ct, r->err)) {
+    rs_completion *c = vlit_arena_alloc(&a, reply.n * sizeof *c);
+    for (size_t i = 0; c && i < reply.n; i++)
+        c[i] = (rs_completion){reply.content[i], reply.parsed[i], reply.parse_error[i]};
+    if (!c || rs_finish_request(r->store, j->key, c, reply.n, reply.prompt_tokens, reply.completion_tokens, r->err)) {
         r->st = r->err && r->err->status ? r->err->status : VLIT_ERR_NOMEM;
     } else {
-        r->sum->prompt_tokens += (long)pt;
-        r->sum->completion_tokens += (long)ct;
+        r->sum->prompt_tokens += reply.prompt_tokens;
+        r->sum->completion_tokens += reply.completion_tokens;
         r->done++;
     }
     vlit_arena_free(&a);
-    return;
-failed:
-    vlit_arena_free(&a);
-    if (rs_fail_request(r->store, j->key, res->attempts, why, r->err))
-        r->st = r->err->status;
-    r->failed++;
 }
 
 static void on_done(void *ctx, void *user, const http_result *res)

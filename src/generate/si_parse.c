@@ -252,3 +252,49 @@ vlit_status si_parse_conversation(const char *text, size_t len, vlit_arena *a, v
     *n = b.n;
     return VLIT_OK;
 }
+
+vlit_status si_parse_reply(const char *body, size_t len, vlit_arena *a, si_reply *out, char *why, size_t cap)
+{
+    memset(out, 0, sizeof *out);
+    vj *v = NULL;
+    vlit_error local = {0};
+    vj_limits lim = {16 << 20, 256 << 20, 64};
+    if (vj_parse(body, len, &lim, a, &v, &local)) {
+        snprintf(why, cap, "malformed reply (%s)", local.message);
+        return VLIT_ERR_PARSE;
+    }
+    const vj *choices = vj_get(v, "choices");
+    if (!choices || choices->type != VJ_ARRAY || choices->len == 0) {
+        snprintf(why, cap, "reply without \"choices\"");
+        return VLIT_ERR_PARSE;
+    }
+    size_t n = choices->len;
+    out->content = vlit_arena_alloc(a, n * sizeof *out->content);
+    out->parsed = vlit_arena_alloc(a, n * sizeof *out->parsed);
+    out->parse_error = vlit_arena_alloc(a, n * sizeof *out->parse_error);
+    if (!out->content || !out->parsed || !out->parse_error) {
+        snprintf(why, cap, "out of memory");
+        return VLIT_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const vj *content = vj_get(vj_get(choices->items[i], "message"), "content");
+        out->content[i] = vj_is_text(content) ? content->str : "";
+        out->parse_error[i] = NULL;
+        char *perr = vlit_arena_alloc(a, 256);
+        vlit_turn *turns;
+        size_t nt;
+        out->parsed[i] = perr && vj_is_text(content) &&
+                         si_parse_conversation(out->content[i], strlen(out->content[i]), a, &turns, &nt, perr, 256) ==
+                             VLIT_OK;
+        if (!out->parsed[i])
+            out->parse_error[i] = !vj_is_text(content) ? "choice without message content" : perr ? perr : "out of memory";
+    }
+    int64_t pt = 0, ct = 0;
+    const vj *usage = vj_get(v, "usage");
+    vj_int(vj_get(usage, "prompt_tokens"), &pt);
+    vj_int(vj_get(usage, "completion_tokens"), &ct);
+    out->prompt_tokens = (long)pt;
+    out->completion_tokens = (long)ct;
+    out->n = n;
+    return VLIT_OK;
+}

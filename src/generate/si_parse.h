@@ -21,4 +21,17 @@
 vlit_status si_parse_conversation(const char *text, size_t len, vlit_arena *a, vlit_turn **turns, size_t *n,
                                   char *why, size_t cap);
 
+/* A chat completion reply: each choice's message content, whether a
+ * conversation could be read from it (and why not), and the usage counts. */
+typedef struct si_reply {
+    size_t n;
+    const char **content; /* "" for a choice without text content */
+    int *parsed;
+    const char **parse_error; /* NULL when parsed */
+    long prompt_tokens, completion_tokens;
+} si_reply;
+
+/* VLIT_ERR_PARSE with why when the body is not JSON or has no "choices". */
+vlit_status si_parse_reply(const char *body, size_t len, vlit_arena *a, si_reply *out, char *why, size_t cap);
+
 #endif
