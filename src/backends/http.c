@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 
 #include "../base/buf.h"
+#include "../base/random.h"
 
 #define MAX_BODY ((size_t)64 << 20) /* a reply larger than this is an error, not a memory spike */
 
@@ -70,14 +71,6 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
             s->retry_after = v; /* seconds; the HTTP-date form is rare from APIs and ignored */
     }
     return len;
-}
-
-static uint64_t next_rand(uint64_t *st)
-{
-    uint64_t z = (*st += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
 }
 
 static vlit_status start(CURLM *multi, const http_params *p, struct curl_slist *headers, slot *s, vlit_error *err)
@@ -197,7 +190,7 @@ vlit_status http_run(const http_params *p, http_next_fn next, http_done_fn done,
                 double cap = p->backoff_base_s * pow(2, s->attempts - 1);
                 if (cap > p->backoff_max_s)
                     cap = p->backoff_max_s;
-                double wait = cap * (double)(next_rand(&rnd) >> 11) / 9007199254740992.0; /* full jitter */
+                double wait = cap * vlit_uniform01(&rnd); /* full jitter */
                 if (s->retry_after > wait)
                     wait = s->retry_after < p->backoff_max_s ? s->retry_after : p->backoff_max_s;
                 s->retry_at = now() + wait;

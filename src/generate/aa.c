@@ -16,6 +16,7 @@
 #include "../base/buf.h"
 #include "../base/err.h"
 #include "../base/expand.h"
+#include "../base/random.h"
 #include "../base/strmap.h"
 #include "aa_templates.h"
 #include "english.h"
@@ -46,14 +47,7 @@ typedef struct rng {
     uint64_t s;
 } rng;
 
-static uint64_t rng_next(rng *r)
-{
-    /* splitmix64 */
-    uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
+static uint64_t rng_next(rng *r) { return vlit_splitmix64(&r->s); }
 
 static rng rng_for(uint64_t seed, const char *id, int task, size_t k)
 {

@@ -11,6 +11,7 @@
 #include "vlit/generate.h"
 
 #include "../base/err.h"
+#include "../base/random.h"
 
 vlit_mix_params vlit_mix_default_params(void)
 {
@@ -19,17 +20,6 @@ vlit_mix_params vlit_mix_default_params(void)
     p.seed = 1;
     return p;
 }
-
-static uint64_t splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-/* uniform in [0, 1) with 53 random bits */
-static double uniform(uint64_t *s) { return (double)(splitmix(s) >> 11) * (1.0 / 9007199254740992.0); }
 
 /* "data/llava_150k.json" -> "llava_150k" */
 static void default_tag(const char *path, char *out, size_t cap)
@@ -127,7 +117,7 @@ vlit_status vlit_mix(const vlit_mix_params *p, const char *out_path, vlit_format
         size_t seen = 0, n = summary->available[i];
         while (summary->taken[i] < k[i] && (st = vlit_reader_next(r, &s, err)) == VLIT_OK) {
             size_t left = n - seen++;
-            if (uniform(&rng) * (double)left >= (double)(k[i] - summary->taken[i]))
+            if (vlit_uniform01(&rng) * (double)left >= (double)(k[i] - summary->taken[i]))
                 continue;
             vlit_sample copy = *s;
             if (!copy.source)

@@ -21,6 +21,7 @@
 #include "../base/err.h"
 #include "../base/json.h"
 #include "../base/lines.h"
+#include "../base/random.h"
 #include "../base/strmap.h"
 #include "si_parse.h"
 
@@ -191,14 +192,6 @@ static vlit_status prompts_load(const char *dir, unsigned variants, prompts *p, 
 
 /* ---- requests ----------------------------------------------------------------- */
 
-static uint64_t mix64(uint64_t z)
-{
-    z += 0x9e3779b97f4a7c15ull;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 typedef struct job {
     char key[65];
     char *body;
@@ -234,7 +227,7 @@ static int record_region(const vlit_si_params *p, const vlit_clue_record *rec, d
         n += rec->objects[i].has_bbox && !rec->objects[i].iscrowd;
     if (!n || rec->width <= 0 || rec->height <= 0)
         return 0;
-    size_t pick = (size_t)(mix64(p->seed ^ vlit_hash(rec->id, strlen(rec->id)) ^ 0x5151) % n);
+    size_t pick = (size_t)(vlit_mix64(p->seed ^ vlit_hash(rec->id, strlen(rec->id)) ^ 0x5151) % n);
     for (size_t i = 0; i < rec->n_objects; i++) {
         const vlit_clue_object *o = &rec->objects[i];
         if (!o->has_bbox || o->iscrowd || pick--)
@@ -283,8 +276,8 @@ static char *build_request(si_run *r, const vlit_clue_record *rec, int v, int *s
         append_region(&user, region);
     /* two different examples of the variant, seeded by record and variant */
     size_t pool = r->pr.n_ex[v];
-    uint64_t h = mix64(r->p->seed ^ vlit_hash(rec->id, strlen(rec->id)) ^ (uint64_t)(v + 1) * 0x9e37ull);
-    size_t a = (size_t)(h % pool), c = (size_t)(mix64(h) % (pool - 1));
+    uint64_t h = vlit_mix64(r->p->seed ^ vlit_hash(rec->id, strlen(rec->id)) ^ (uint64_t)(v + 1) * 0x9e37ull);
+    size_t a = (size_t)(h % pool), c = (size_t)(vlit_mix64(h) % (pool - 1));
     if (c >= a)
         c++;
     vlit_buf_printf(&b, "{\"model\":");
