@@ -124,3 +124,27 @@ void cli_common_init(cli_common *c)
     memset(c, 0, sizeof *c);
     c->progress = isatty(2);
 }
+
+vlit_format cli_guess_format(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 6 && strcmp(path + n - 6, ".jsonl") == 0 ? VLIT_FMT_JSONL : VLIT_FMT_LLAVA;
+}
+
+int cli_parse_name_set(const char *list, const char *(*name_of)(int), int count, unsigned *out)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", list);
+    *out = 0;
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        int found = 0;
+        for (int i = 0; i < count; i++)
+            if (strcmp(tok, name_of(i)) == 0) {
+                *out |= 1u << i;
+                found = 1;
+            }
+        if (!found)
+            return -1;
+    }
+    return *out ? 0 : -1;
+}

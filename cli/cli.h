@@ -38,6 +38,11 @@ int cli_exit(int status);
 int cli_parse_shard(const char *s, unsigned *index, unsigned *count);
 /* Default shard from SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT, if set. */
 void cli_default_shard(unsigned *index, unsigned *count);
+/* Format from a file name: ".jsonl" is jsonl, anything else llava. */
+vlit_format cli_guess_format(const char *path);
+/* A comma-separated list of names (name_of(0 .. count-1)) as a bit set;
+ * -1 if a name is unknown or the list is empty. */
+int cli_parse_name_set(const char *list, const char *(*name_of)(int), int count, unsigned *out);
 /* Path of a file in the data folder: $VLIT_DATA_DIR, else the build's. */
 const char *cli_data_path(const char *name, char *buf, size_t cap);
 

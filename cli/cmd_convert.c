@@ -21,12 +21,6 @@ static const char usage[] =
 
 static void on_skip(void *ctx, const vlit_error *why) { cli_info(ctx, "convert", "skipped: %s", why->message); }
 
-static vlit_format guess(const char *path)
-{
-    size_t n = strlen(path);
-    return n > 6 && strcmp(path + n - 6, ".jsonl") == 0 ? VLIT_FMT_JSONL : VLIT_FMT_LLAVA;
-}
-
 int cmd_convert(int argc, char **argv)
 {
     enum { O_FROM = 256, O_TO, O_SKIPBAD, O_JSON };
@@ -58,7 +52,7 @@ int cmd_convert(int argc, char **argv)
     if (argc - optind != 2)
         return cli_usage_error("convert", usage, "give an input and an output file");
     const char *in = argv[optind], *out = argv[optind + 1];
-    vlit_format fin = guess(in), fout = guess(out);
+    vlit_format fin = cli_guess_format(in), fout = cli_guess_format(out);
     if (from && vlit_format_parse(from, &fin))
         return cli_usage_error("convert", usage, "unknown format '%s'", from);
     if (to && vlit_format_parse(to, &fout))

@@ -30,6 +30,10 @@ static const char usage[] =
     "  --source TAG         source tag of every sample (default aa)\n"
     "  --templates F        template file (default: data/aa_templates.txt)\n"
     "  --skip-bad           skip bad clue records (listed on stderr) instead of failing\n"
+    "  --shard i/N          only the records of shard i of N (default: from SLURM_ARRAY_TASK_ID/COUNT)\n"
+    "  -q, --quiet          no summary\n"
+    "  --json               log messages as JSON lines on stderr\n"
+    "  -h, --help           this text\n"
     "si options:\n"
     "  --llm-url URL        server base URL, e.g. http://127.0.0.1:8080/v1 (default $VLIT_LLM_URL)\n"
     "  --model NAME         model name (default $VLIT_MODEL)\n"
@@ -41,31 +45,9 @@ static const char usage[] =
     "  --concurrency N      requests in flight (default 8)\n"
     "  --max-attempts N     tries per request on 429/5xx/timeouts (default 5)\n"
     "  --timeout S          seconds per attempt (default 120)\n"
-    "  --prompts DIR        prompt folder (default data/si)\n"
-    "  --shard i/N          only the records of shard i of N (default: from SLURM_ARRAY_TASK_ID/COUNT)\n"
-    "  -q, --quiet          no summary\n"
-    "  --json               log messages as JSON lines on stderr\n"
-    "  -h, --help           this text\n";
+    "  --prompts DIR        prompt folder (default data/si)\n";
 
 static void on_skip(void *ctx, const char *message) { cli_info(ctx, "generate", "skipped: %s", message); }
-
-static int parse_tasks(const char *list, unsigned *out)
-{
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", list);
-    *out = 0;
-    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-        int found = 0;
-        for (int t = 0; t < VLIT_AA_TASK_COUNT; t++)
-            if (strcmp(tok, vlit_aa_task_name((vlit_aa_task)t)) == 0) {
-                *out |= 1u << t;
-                found = 1;
-            }
-        if (!found)
-            return -1;
-    }
-    return *out ? 0 : -1;
-}
 
 static int positive(const char *s, unsigned *out)
 {
@@ -77,23 +59,8 @@ static int positive(const char *s, unsigned *out)
     return 0;
 }
 
-static int parse_variants(const char *list, unsigned *out)
-{
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", list);
-    *out = 0;
-    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-        int found = 0;
-        for (int v = 0; v < VLIT_SI_VARIANT_COUNT; v++)
-            if (strcmp(tok, vlit_si_variant_name((vlit_si_variant)v)) == 0) {
-                *out |= 1u << v;
-                found = 1;
-            }
-        if (!found)
-            return -1;
-    }
-    return *out ? 0 : -1;
-}
+static const char *task_name(int i) { return vlit_aa_task_name((vlit_aa_task)i); }
+static const char *variant_name(int i) { return vlit_si_variant_name((vlit_si_variant)i); }
 
 static void si_progress(void *ctx, size_t done, size_t failed, size_t total)
 {
@@ -195,7 +162,7 @@ int cmd_generate(int argc, char **argv)
                 return cli_usage_error("generate", usage, "--seed needs a non-negative integer, not '%s'", optarg);
             break;
         case O_TASKS:
-            if (parse_tasks(optarg, &p.tasks))
+            if (cli_parse_name_set(optarg, task_name, VLIT_AA_TASK_COUNT, &p.tasks))
                 return cli_usage_error("generate", usage, "--tasks: unknown task in '%s'", optarg);
             break;
         case O_MAX:
@@ -218,7 +185,7 @@ int cmd_generate(int argc, char **argv)
         case O_STORE: si.store_path = optarg; break;
         case O_PROMPTS: si.prompts_dir = optarg; break;
         case O_VARIANTS:
-            if (parse_variants(optarg, &si.variants))
+            if (cli_parse_name_set(optarg, variant_name, VLIT_SI_VARIANT_COUNT, &si.variants))
                 return cli_usage_error("generate", usage, "--variants: unknown variant in '%s'", optarg);
             break;
         case O_N:

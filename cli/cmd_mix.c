@@ -66,12 +66,6 @@ static int parse_input(char *spec, vlit_mix_input *in)
     return *spec ? 0 : -1;
 }
 
-static vlit_format guess(const char *path)
-{
-    size_t n = strlen(path);
-    return n > 6 && strcmp(path + n - 6, ".jsonl") == 0 ? VLIT_FMT_JSONL : VLIT_FMT_LLAVA;
-}
-
 int cmd_mix(int argc, char **argv)
 {
     enum { O_FORMAT = 256, O_FROM, O_TOTAL, O_SEED, O_SKIPBAD, O_JSON };
@@ -132,7 +126,7 @@ int cmd_mix(int argc, char **argv)
     for (size_t i = 0; i < n; i++) {
         if (parse_input(argv[optind + (int)i], &inputs[i]))
             return cli_usage_error("mix", usage, "cannot read input '%s': PATH[=N|=P%%|=F][@TAG]", argv[optind + (int)i]);
-        inputs[i].format = have_from ? from : guess(inputs[i].path);
+        inputs[i].format = have_from ? from : cli_guess_format(inputs[i].path);
     }
     p.inputs = inputs;
     p.n_inputs = n;
