@@ -2,6 +2,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -54,10 +56,8 @@ int cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-void cli_progress(const cli_common *c, const char *phase, double fraction)
+static void draw_bar(const char *phase, double fraction)
 {
-    if (!c->progress)
-        return;
     if (fraction < 0)
         fraction = 0;
     if (fraction > 1)
@@ -67,9 +67,52 @@ void cli_progress(const cli_common *c, const char *phase, double fraction)
     for (int i = 0; i < width; i++)
         fputc(i < done ? '#' : ' ', stderr);
     fprintf(stderr, "] %3.0f%%", fraction * 100);
+}
+
+void cli_progress(const cli_common *c, const char *phase, double fraction)
+{
+    if (!c->progress)
+        return;
+    draw_bar(phase, fraction);
     if (fraction >= 1)
         fputc('\n', stderr);
     fflush(stderr);
+}
+
+void cli_progress_text(const cli_common *c, const char *phase, double fraction, const char *text)
+{
+    if (!c->progress)
+        return;
+    draw_bar(phase, fraction);
+    fprintf(stderr, " %s\033[K", text); /* clear what a longer line left */
+    fflush(stderr);
+}
+
+double cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+size_t cli_count_lines(const char *path)
+{
+    struct stat sb;
+    if (!path || strcmp(path, "-") == 0 || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return 0; /* reading a pipe here would consume it */
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return 0;
+    static char chunk[1 << 16];
+    size_t n, lines = 0;
+    char last = '\n';
+    while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0) {
+        for (const char *q = chunk, *end = chunk + n; (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++)
+            lines++;
+        last = chunk[n - 1];
+    }
+    fclose(fp);
+    return lines + (last != '\n');
 }
 
 int cli_exit(int status)

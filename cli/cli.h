@@ -32,6 +32,12 @@ int cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
     ;
 /* A progress bar on stderr, only when c->progress. Call with fraction 1 to finish the line. */
 void cli_progress(const cli_common *c, const char *phase, double fraction);
+/* The same with a text after the bar (rates, ETA); does not end the line. */
+void cli_progress_text(const cli_common *c, const char *phase, double fraction, const char *text);
+/* Seconds on a monotonic clock. */
+double cli_now(void);
+/* Lines in a regular file (for progress estimates); 0 if unknown. */
+size_t cli_count_lines(const char *path);
 /* Maps a status to the exit code. */
 int cli_exit(int status);
 /* Parses "i/N". Returns 0 on success. */

@@ -45,6 +45,9 @@ static const char usage[] =
     "  --concurrency N      requests in flight (default 8)\n"
     "  --max-attempts N     tries per request on 429/5xx/timeouts (default 5)\n"
     "  --timeout S          seconds per attempt (default 120)\n"
+    "  --max-failed N|P%    error budget: stop (resumably) once more than N requests, or\n"
+    "                       more than P% of those finished (from 20 on), failed after their\n"
+    "                       retries (default 10%)\n"
     "  --prompts DIR        prompt folder (default data/si)\n";
 
 static void on_skip(void *ctx, const char *message) { cli_info(ctx, "generate", "skipped: %s", message); }
@@ -62,11 +65,40 @@ static int positive(const char *s, unsigned *out)
 static const char *task_name(int i) { return vlit_aa_task_name((vlit_aa_task)i); }
 static const char *variant_name(int i) { return vlit_si_variant_name((vlit_si_variant)i); }
 
-static void si_progress(void *ctx, size_t done, size_t failed, size_t total)
+/* Progress of a Self-Instruct run: requests finished of an estimate of all
+ * (clue records in the file x requests per record so far), rates and ETA. */
+typedef struct si_watch {
+    cli_common *c;
+    size_t total_records; /* lines of the clue file; 0 = unknown */
+    unsigned shard_count;
+    double start, last;
+} si_watch;
+
+static void si_progress(void *ctx, const vlit_si_progress *p)
 {
-    cli_common *c = ctx;
-    if (c->progress && total)
-        cli_progress(c, "requests", (double)(done + failed) / (double)total);
+    si_watch *w = ctx;
+    double now = cli_now();
+    if (!w->c->progress || now - w->last < 0.2)
+        return;
+    w->last = now;
+    double secs = now - w->start, finished = (double)(p->done + p->failed);
+    double expected = 0;
+    if (w->total_records && p->records)
+        expected = (double)w->total_records / (w->shard_count > 1 ? w->shard_count : 1) *
+                   ((double)p->requests / (double)p->records) - (double)p->from_store;
+    char eta[32] = "?";
+    double rate = secs > 0 ? finished / secs : 0;
+    if (expected > finished && rate > 0) {
+        long left = (long)((expected - finished) / rate);
+        snprintf(eta, sizeof eta, "%ld:%02ld:%02ld", left / 3600, left / 60 % 60, left % 60);
+    } else if (expected > 0) {
+        snprintf(eta, sizeof eta, "0:00:00");
+    }
+    char text[200];
+    snprintf(text, sizeof text, "%zu done, %zu failed, %zu from store | %.1f req/s, %.0f tok/s | ETA %s", p->done,
+             p->failed, p->from_store, rate, secs > 0 ? (double)(p->prompt_tokens + p->completion_tokens) / secs : 0,
+             eta);
+    cli_progress_text(w->c, "requests", expected > 0 ? finished / expected : 0, text);
 }
 
 static int run_si(cli_common *c, vlit_si_params *si, const vlit_aa_params *aa, const char *clues, const char *out,
@@ -95,10 +127,13 @@ static int run_si(cli_common *c, vlit_si_params *si, const vlit_aa_params *aa, c
         si->source = aa->source;
     si->on_skip = on_skip;
     si->on_progress = si_progress;
-    si->ctx = c;
+    si_watch watch = {c, c->progress ? cli_count_lines(clues) : 0, aa->shard_count, cli_now(), 0};
+    si->ctx = &watch;
     vlit_si_summary sum;
     vlit_error err = {0};
     vlit_status st = vlit_generate_si(si, clues, out, fmt, &sum, &err);
+    if (c->progress)
+        fputc('\n', stderr);
     if (st == VLIT_ERR_USAGE)
         return cli_usage_error("generate", usage, "%s", err.message);
     if (st) {
@@ -117,7 +152,7 @@ int cmd_generate(int argc, char **argv)
 {
     enum {
         O_MODE = 256, O_FORMAT, O_SEED, O_TASKS, O_MAX, O_TURNS, O_SOURCE, O_TEMPLATES, O_SKIPBAD, O_SHARD, O_JSON,
-        O_URL, O_MODEL, O_STORE, O_VARIANTS, O_N, O_TEMP, O_MAXTOK, O_CONC, O_ATTEMPTS, O_TIMEOUT, O_PROMPTS
+        O_URL, O_MODEL, O_STORE, O_VARIANTS, O_N, O_TEMP, O_MAXTOK, O_CONC, O_ATTEMPTS, O_TIMEOUT, O_PROMPTS, O_MAXFAILED
     };
     static const struct option opts[] = {
         {"mode", required_argument, NULL, O_MODE},         {"format", required_argument, NULL, O_FORMAT},
@@ -132,7 +167,7 @@ int cmd_generate(int argc, char **argv)
         {"n", required_argument, NULL, O_N},               {"temperature", required_argument, NULL, O_TEMP},
         {"max-tokens", required_argument, NULL, O_MAXTOK}, {"concurrency", required_argument, NULL, O_CONC},
         {"max-attempts", required_argument, NULL, O_ATTEMPTS}, {"timeout", required_argument, NULL, O_TIMEOUT},
-        {"prompts", required_argument, NULL, O_PROMPTS},
+        {"prompts", required_argument, NULL, O_PROMPTS},  {"max-failed", required_argument, NULL, O_MAXFAILED},
         {NULL, 0, NULL, 0},
     };
     cli_common c;
@@ -207,6 +242,20 @@ int cmd_generate(int argc, char **argv)
                 return cli_usage_error("generate", usage, "%s needs a non-negative number, not '%s'", argv[optind - 2],
                                        optarg);
             *(ch == O_TEMP ? &si.temperature : &si.timeout_s) = d;
+            break;
+        }
+        case O_MAXFAILED: {
+            double d = strtod(optarg, &end);
+            int share = *end == '%';
+            if (end == optarg || end[share] || d < 0 || (share ? d > 100 : d > 1e15 || d != (double)(long)d))
+                return cli_usage_error("generate", usage, "--max-failed needs a count N or a percentage P%%, not '%s'",
+                                       optarg);
+            if (share) {
+                si.max_failed = -1;
+                si.max_failed_share = d / 100;
+            } else {
+                si.max_failed = (long)d;
+            }
             break;
         }
         case 'o': out = optarg; break;

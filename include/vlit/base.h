@@ -35,7 +35,8 @@ typedef enum vlit_status {
     VLIT_ERR_USAGE = 6, /* bad argument to a function or command */
     VLIT_ERR_LIMIT = 7, /* an input exceeds a configured size limit */
     VLIT_ERR_IMAGE = 8, /* image missing, corrupt or outside the image root */
-    VLIT_ERR_UNSUPPORTED = 9 /* feature not compiled in */
+    VLIT_ERR_UNSUPPORTED = 9, /* feature not compiled in */
+    VLIT_ERR_REMOTE = 10      /* a server failed too often (error budget spent) */
 } vlit_status;
 
 #define VLIT_ERRMSG_MAX 1024

@@ -92,6 +92,8 @@ typedef enum vlit_si_variant {
 
 const char *vlit_si_variant_name(vlit_si_variant v);
 
+struct vlit_si_progress;
+
 typedef struct vlit_si_params {
     const char *url;           /* the server's base URL, e.g. http://127.0.0.1:8080/v1 */
     const char *model;
@@ -111,9 +113,24 @@ typedef struct vlit_si_params {
     int skip_bad;
     unsigned shard_index, shard_count;
     void (*on_skip)(void *ctx, const char *message);
-    void (*on_progress)(void *ctx, size_t done, size_t failed, size_t total);
+    /* Error budget: the run stops sending (and fails, resumable) once more
+     * than max_failed requests failed after their retries, or, when
+     * max_failed is -1 (the default), once at least 20 failed and they are
+     * more than max_failed_share (default 0.1) of the requests finished. */
+    long max_failed;
+    double max_failed_share;
+    void (*on_progress)(void *ctx, const struct vlit_si_progress *progress);
     void *ctx;
 } vlit_si_params;
+
+/* What on_progress sees, after every finished request. */
+typedef struct vlit_si_progress {
+    size_t records;          /* clue records read so far */
+    size_t requests;         /* requests made from them so far */
+    size_t from_store;       /* of which answered by the run store */
+    size_t sent, done, failed; /* sent this run; finished ok; failed after retries */
+    long prompt_tokens, completion_tokens;
+} vlit_si_progress;
 
 vlit_si_params vlit_si_default_params(void);
 

@@ -28,6 +28,7 @@ const char *vlit_status_str(vlit_status status)
     case VLIT_ERR_LIMIT: return "size limit exceeded";
     case VLIT_ERR_IMAGE: return "image error";
     case VLIT_ERR_UNSUPPORTED: return "not supported in this build";
+    case VLIT_ERR_REMOTE: return "remote server failure";
     }
     return "unknown status";
 }

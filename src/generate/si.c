@@ -46,6 +46,8 @@ vlit_si_params vlit_si_default_params(void)
     p.timeout_s = 120;
     p.seed = 1;
     p.source = "si";
+    p.max_failed = -1;
+    p.max_failed_share = 0.1;
     return p;
 }
 
@@ -211,7 +213,27 @@ typedef struct si_run {
     vlit_status st; /* first error inside a callback */
     vlit_error *err;
     size_t done, failed;
+    int budget_spent; /* stop sending; requests in flight still finish and are stored */
+    char last_failure[VLIT_ERRMSG_MAX + 64];
 } si_run;
+
+/* The run-level error budget (see vlit_si_params). */
+static int budget_spent(const si_run *r)
+{
+    if (r->p->max_failed >= 0)
+        return r->failed > (size_t)r->p->max_failed;
+    size_t finished = r->done + r->failed;
+    return r->failed >= 20 && (double)r->failed > r->p->max_failed_share * (double)finished;
+}
+
+static void report_progress(const si_run *r)
+{
+    if (!r->p->on_progress)
+        return;
+    vlit_si_progress pr = {r->sum->records, r->sum->requests, r->sum->from_store, r->sum->sent,
+                           r->done, r->failed, r->sum->prompt_tokens, r->sum->completion_tokens};
+    r->p->on_progress(r->p->ctx, &pr);
+}
 
 static void append_region(vlit_buf *b, const double r[4])
 {
@@ -307,7 +329,9 @@ static char *build_request(si_run *r, const vlit_clue_record *rec, int v, int *s
 static int next_request(void *ctx, const char **body, void **user)
 {
     si_run *r = ctx;
-    while (!r->st) {
+    if (!r->budget_spent && budget_spent(r))
+        r->budget_spent = 1;
+    while (!r->st && !r->budget_spent) {
         if (!r->rec || r->next_variant >= VLIT_SI_VARIANT_COUNT) {
             vlit_status st;
             do {
@@ -377,6 +401,7 @@ static void store_reply(si_run *r, job *j, const http_result *res)
     char why[VLIT_ERRMSG_MAX + 64];
     if (si_parse_reply(res->body, res->body_len, &a, &reply, why, sizeof why)) {
         vlit_arena_free(&a);
+        snprintf(r->last_failure, sizeof r->last_failure, "%s", why);
         if (rs_fail_request(r->store, j->key, res->attempts, why, r->err))
             r->st = r->err->status;
         r->failed++;
@@ -405,13 +430,13 @@ static void on_done(void *ctx, void *user, const http_result *res)
         } else {
             char why[300];
             snprintf(why, sizeof why, "%s after %d attempts", res->error ? res->error : "failed", res->attempts);
+            snprintf(r->last_failure, sizeof r->last_failure, "%s", why);
             if (rs_fail_request(r->store, j->key, res->attempts, why, r->err))
                 r->st = r->err->status;
             r->failed++;
         }
     }
-    if (r->p->on_progress)
-        r->p->on_progress(r->p->ctx, r->done, r->failed, r->sum->sent);
+    report_progress(r);
     free(j->body);
     free(j->record_id);
     free(j);
@@ -541,6 +566,8 @@ vlit_status vlit_generate_si(const vlit_si_params *p, const char *clues_path, co
     memset(summary, 0, sizeof *summary);
     if (!p->url || !p->model || !p->store_path || !p->prompts_dir || !p->clue_template)
         return vlit_err(err, VLIT_ERR_USAGE, "Self-Instruct needs a server URL, a model, a run store, prompts and the clue template");
+    if (!(p->max_failed_share >= 0 && p->max_failed_share <= 1))
+        return vlit_err(err, VLIT_ERR_USAGE, "the error budget share must be in 0..1");
     if (p->n < 1 || p->n > 128)
         return vlit_err(err, VLIT_ERR_USAGE, "n must be in 1..128");
     si_run r;
@@ -575,6 +602,11 @@ vlit_status vlit_generate_si(const vlit_si_params *p, const char *clues_path, co
         st = r.st;
     summary->skipped = vlit_clue_reader_skipped(r.reader);
     summary->failed = r.failed;
+    if (!st && r.budget_spent)
+        st = vlit_err(err, VLIT_ERR_REMOTE,
+                      "stopped: %zu of %zu finished requests failed after their retries, over the error budget (last: %s); "
+                      "what was done is kept in the run store %s, and running again resumes",
+                      r.failed, r.failed + r.done, r.last_failure, p->store_path);
     if (!st)
         st = write_samples(&r, clues_path, out_path, fmt, err);
 out:

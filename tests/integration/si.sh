@@ -5,7 +5,10 @@
 # 2. killed with SIGKILL at 10 random moments and resumed each time, the run
 #    ends with the same completions as an uninterrupted run, none twice, and no
 #    more requests sent than those finished plus those in flight at each kill;
-# 3. the API key appears nowhere: not in the store, the output, the messages.
+# 3. the API key appears nowhere: not in the store, the output, the messages;
+# 4. the error budget: against a server that always fails, the run stops after
+#    21 failures (--max-failed 20), or at 20 failures making more than 10 %, and
+#    says so; a rerun against a working server resumes and finishes.
 set -euo pipefail
 VLIT=${1:?usage: si.sh VLIT}
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -102,6 +105,30 @@ received=$(stats "$url" requests)
 if [ "$received" -le $((total + kills * 4)) ]; then pass=$((pass + 1)); else
   bad "killed runs: server received $received requests for $total (with $kills kills at concurrency 4)"; fi
 echo "si: $kills kills, $total requests, server received $received" >&2
+
+# 4. the error budget
+url=$(start_server broken --faults 500=1.0)
+for budget in 20 default; do
+  flag=(--max-failed 20); [ $budget = default ] && flag=()
+  set +e
+  VLIT_API_KEY=$KEY "$VLIT" "${GEN[@]}" --max-attempts 1 --concurrency 2 "${flag[@]}" --llm-url "$url" \
+    --store "$tmp/budget-$budget.db" -o "$tmp/budget.jsonl" 2> "$tmp/budget-$budget.err"
+  rc=$?
+  set -e
+  failed=$(sq "$tmp/budget-$budget.db" "select count(*) from requests where state = 3")
+  want=21; [ $budget = default ] && want=20
+  # the requests in flight when the budget is spent (2) also end, failed
+  if [ $rc = 1 ] && grep -q "over the error budget (last: HTTP 500" "$tmp/budget-$budget.err" &&
+     [ "$failed" -ge $want ] && [ "$failed" -le $((want + 2)) ] && [ ! -e "$tmp/budget.jsonl" ]; then
+    pass=$((pass + 1))
+  else
+    bad "budget $budget: rc=$rc, $failed failed requests (want $want..$((want + 2))): $(cat "$tmp/budget-$budget.err")"
+  fi
+done
+url=$(start_server mended)
+VLIT_API_KEY=$KEY "$VLIT" "${GEN[@]}" --llm-url "$url" --store "$tmp/budget-20.db" -o "$tmp/budget.jsonl" -q &&
+  [ "$(sq "$tmp/budget-20.db" "select count(*) from requests where state <> 2")" = 0 ] && pass=$((pass + 1)) ||
+  bad "budget: the rerun against a working server did not finish every request"
 
 # 3. the key appears nowhere
 if ! grep -rqa "$KEY" "$tmp"/*.db "$tmp"/*.jsonl "$tmp"/*.err 2> /dev/null; then pass=$((pass + 1)); else bad "the API key was written"; fi
