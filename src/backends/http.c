@@ -139,7 +139,7 @@ vlit_status http_run(const http_params *p, http_next_fn next, http_done_fn done,
     int more = 1;
     for (;;) {
         double t = now();
-        int active = 0;
+        int active = 0, pulled = 0;
         /* fill free slots, start due retries */
         for (int i = 0; i < conc && !st; i++) {
             slot *s = &slots[i];
@@ -149,6 +149,7 @@ vlit_status http_run(const http_params *p, http_next_fn next, http_done_fn done,
                     s->attempts = 0;
                     s->retry_at = 0;
                     stats->requests++;
+                    pulled = 1;
                 } else {
                     more = 0;
                 }
@@ -157,6 +158,8 @@ vlit_status http_run(const http_params *p, http_next_fn next, http_done_fn done,
                 st = start(multi, p, headers, s, err);
             active += s->busy;
         }
+        if (!st && p->commit && pulled)
+            st = p->commit(ctx, err);
         if (st)
             goto out;
         if (!active && !more)
@@ -164,7 +167,7 @@ vlit_status http_run(const http_params *p, http_next_fn next, http_done_fn done,
         int running;
         curl_multi_perform(multi, &running);
         CURLMsg *m;
-        int left;
+        int left, finished = 0;
         while ((m = curl_multi_info_read(multi, &left))) {
             if (m->msg != CURLMSG_DONE)
                 continue;
@@ -200,12 +203,15 @@ vlit_status http_run(const http_params *p, http_next_fn next, http_done_fn done,
             http_result r = {ok, status, s->reply.data ? s->reply.data : "", s->reply.len, s->attempts,
                              ok ? NULL : why};
             done(ctx, s->user, &r);
+            finished = 1;
             if (ok)
                 stats->succeeded++;
             else
                 stats->failed++;
             s->busy = 0;
         }
+        if (finished && p->commit && (st = p->commit(ctx, err)))
+            goto out;
         /* wait for network activity, or until the next retry is due */
         double next_due = -1;
         for (int i = 0; i < conc; i++)

@@ -12,11 +12,13 @@ struct run_store {
     sqlite3 *db;
     char *path;
     sqlite3_stmt *get_state, *add, *add_completion, *set_done, *set_failed, *list;
+    int in_tx; /* a transaction is open */
 };
 
 static const char schema[] =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=NORMAL;" /* durable across a killed process, which is what resuming needs */
+    "PRAGMA wal_autocheckpoint=8192;" /* fewer checkpoints (each one syncs): WAL up to 32 MiB */
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
     "CREATE TABLE IF NOT EXISTS requests("
     " key TEXT PRIMARY KEY, record_id TEXT, variant TEXT, body TEXT NOT NULL,"
@@ -63,10 +65,18 @@ vlit_status rs_open(const char *path, run_store **out, vlit_error *err)
         st = db_error(s, err, "cannot open the run store");
         goto out;
     }
-    sqlite3_busy_timeout(s->db, 10000);
     char *msg = NULL;
+    /* one process per store; taken by the first write below, so a store in use
+     * by another run is refused here */
+    if (sqlite3_exec(s->db, "PRAGMA locking_mode=EXCLUSIVE", NULL, NULL, NULL) != SQLITE_OK) {
+        st = db_error(s, err, "cannot open the run store");
+        goto out;
+    }
     if (sqlite3_exec(s->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
-        st = vlit_err(err, VLIT_ERR_IO, "%s: not a usable run store: %s", path, msg ? msg : "?");
+        if (sqlite3_errcode(s->db) == SQLITE_BUSY)
+            st = vlit_err(err, VLIT_ERR_IO, "%s: the run store is in use by another process (one run per store)", path);
+        else
+            st = vlit_err(err, VLIT_ERR_IO, "%s: not a usable run store: %s", path, msg ? msg : "?");
         sqlite3_free(msg);
         goto out;
     }
@@ -95,10 +105,32 @@ out:
     return VLIT_OK;
 }
 
+static vlit_status begin(run_store *s, vlit_error *err)
+{
+    if (s->in_tx)
+        return VLIT_OK;
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return db_error(s, err, "starting a transaction");
+    s->in_tx = 1;
+    return VLIT_OK;
+}
+
+vlit_status rs_commit(run_store *s, vlit_error *err)
+{
+    if (!s->in_tx)
+        return VLIT_OK;
+    if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        return db_error(s, err, "committing");
+    s->in_tx = 0;
+    return VLIT_OK;
+}
+
 void rs_close(run_store *s)
 {
     if (!s)
         return;
+    if (s->db)
+        rs_commit(s, NULL);
     sqlite3_finalize(s->get_state);
     sqlite3_finalize(s->add);
     sqlite3_finalize(s->add_completion);
@@ -134,6 +166,9 @@ vlit_status rs_state_of(run_store *s, const char *key, rs_state *state, vlit_err
 vlit_status rs_add_request(run_store *s, const char *key, const char *record_id, const char *variant, const char *body,
                            vlit_error *err)
 {
+    vlit_status st = begin(s, err);
+    if (st)
+        return st;
     sqlite3_bind_text(s->add, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(s->add, 2, record_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s->add, 3, variant, -1, SQLITE_STATIC);
@@ -145,7 +180,10 @@ vlit_status rs_add_request(run_store *s, const char *key, const char *record_id,
 vlit_status rs_finish_request(run_store *s, const char *key, const rs_completion *c, size_t n, long prompt_tokens,
                               long completion_tokens, vlit_error *err)
 {
-    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    vlit_status st = begin(s, err);
+    if (st)
+        return st;
+    if (sqlite3_exec(s->db, "SAVEPOINT finish", NULL, NULL, NULL) != SQLITE_OK)
         return db_error(s, err, "starting a transaction");
     int ok = 1;
     for (size_t i = 0; i < n && ok; i++) {
@@ -165,15 +203,19 @@ vlit_status rs_finish_request(run_store *s, const char *key, const rs_completion
         ok = step_done(s->set_done) && sqlite3_changes(s->db) == 1;
     }
     if (!ok) {
-        vlit_status st = db_error(s, err, "storing completions");
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        st = db_error(s, err, "storing completions");
+        sqlite3_exec(s->db, "ROLLBACK TO finish; RELEASE finish", NULL, NULL, NULL);
         return st;
     }
-    return sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? VLIT_OK : db_error(s, err, "committing");
+    return sqlite3_exec(s->db, "RELEASE finish", NULL, NULL, NULL) == SQLITE_OK ? VLIT_OK
+                                                                               : db_error(s, err, "storing completions");
 }
 
 vlit_status rs_fail_request(run_store *s, const char *key, int attempts, const char *error, vlit_error *err)
 {
+    vlit_status st = begin(s, err);
+    if (st)
+        return st;
     sqlite3_bind_text(s->set_failed, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_int(s->set_failed, 2, attempts);
     sqlite3_bind_text(s->set_failed, 3, error, -1, SQLITE_STATIC);

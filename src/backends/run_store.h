@@ -4,9 +4,11 @@
  *
  * A request is keyed by the SHA-256 of its full body, so the same request is
  * answered from the store instead of the server, and a killed run resumes
- * where it stopped: requests marked done are not sent again. Each state
- * change is one transaction, committed before the caller uses the result.
- * API keys are request headers, never part of the body, so never stored.
+ * where it stopped: requests marked done are not sent again. Writes go
+ * into one open transaction (begun by the first write) until rs_commit, so
+ * a caller commits a whole batch of state changes at once, and does so
+ * before it sends a recorded request or uses a stored completion; a killed
+ * process loses only what it had not committed. API keys are request headers, never part of the body, so never stored.
  */
 #ifndef VLIT_BACKENDS_RUN_STORE_H
 #define VLIT_BACKENDS_RUN_STORE_H
@@ -28,14 +30,20 @@ typedef struct rs_completion {
 /* "sha256 hex" of data into out[65]. */
 void rs_key(const void *data, size_t len, char out[65]);
 
+/* The store is opened for this process alone (SQLite's exclusive locking):
+ * a second run on the same store fails at once instead of sending the same
+ * requests twice. */
 vlit_status rs_open(const char *path, run_store **out, vlit_error *err);
+/* Commits what is open, then closes. */
 void rs_close(run_store *s);
+/* Commits the open transaction, if any. */
+vlit_status rs_commit(run_store *s, vlit_error *err);
 
 vlit_status rs_state_of(run_store *s, const char *key, rs_state *state, vlit_error *err);
 /* Records a request before it is sent (state pending); a known key is left as it is. */
 vlit_status rs_add_request(run_store *s, const char *key, const char *record_id, const char *variant, const char *body,
                            vlit_error *err);
-/* Stores all completions of a request and marks it done, in one transaction. */
+/* Stores all completions of a request and marks it done (all or nothing). */
 vlit_status rs_finish_request(run_store *s, const char *key, const rs_completion *c, size_t n, long prompt_tokens,
                               long completion_tokens, vlit_error *err);
 /* Marks a request failed after its retries, with the last error. */

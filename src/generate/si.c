@@ -7,6 +7,7 @@
  * streams the records again and writes the samples from the store, so the
  * sample file does not depend on the order in which answers came back, and
  * a resumed run writes exactly what an uninterrupted one would. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,15 +54,11 @@ vlit_si_params vlit_si_default_params(void)
 
 /* ---- prompts ---------------------------------------------------------------- */
 
-typedef struct example {
-    char *clue, *conversation;
-    int has_region;
-    double region[4];
-} example;
-
+/* The prompts as JSON text, escaped once: a request body is then mostly
+ * copied, not escaped again for every record. */
 typedef struct prompts {
-    char *system[VLIT_SI_VARIANT_COUNT]; /* common + variant */
-    example *ex[VLIT_SI_VARIANT_COUNT];
+    char *system[VLIT_SI_VARIANT_COUNT]; /* {"role":"system",...}: common + variant */
+    char **ex[VLIT_SI_VARIANT_COUNT];    /* ,{"role":"user",...},{"role":"assistant",...} per example */
     size_t n_ex[VLIT_SI_VARIANT_COUNT];
 } prompts;
 
@@ -95,12 +92,27 @@ static void prompts_free(prompts *p)
 {
     for (int v = 0; v < VLIT_SI_VARIANT_COUNT; v++) {
         free(p->system[v]);
-        for (size_t i = 0; i < p->n_ex[v]; i++) {
-            free(p->ex[v][i].clue);
-            free(p->ex[v][i].conversation);
-        }
+        for (size_t i = 0; i < p->n_ex[v]; i++)
+            free(p->ex[v][i]);
         free(p->ex[v]);
     }
+}
+
+static vlit_status message(vlit_buf *b, const char *role, const char *content, int first)
+{
+    vlit_status st = vlit_buf_puts(b, first ? "{\"role\":" : ",{\"role\":");
+    if (!st)
+        st = vj_write_cstr(b, role);
+    if (!st)
+        st = vlit_buf_puts(b, ",\"content\":");
+    if (!st)
+        st = vj_write_cstr(b, content);
+    return st ? st : vlit_buf_putc(b, '}');
+}
+
+static void append_region(vlit_buf *b, const double r[4])
+{
+    vlit_buf_printf(b, "\n\nMarked region: [%.3f, %.3f, %.3f, %.3f]", r[0], r[1], r[2], r[3]);
 }
 
 static vlit_status prompts_load(const char *dir, unsigned variants, prompts *p, vlit_error *err)
@@ -121,10 +133,14 @@ static vlit_status prompts_load(const char *dir, unsigned variants, prompts *p, 
             st = err ? err->status : VLIT_ERR_IO;
             break;
         }
-        vlit_buf b = VLIT_BUF_INIT;
+        vlit_buf b = VLIT_BUF_INIT, m = VLIT_BUF_INIT;
         vlit_buf_printf(&b, "%s\n\n%s", common, text);
-        p->system[v] = b.data;
+        st = message(&m, "system", b.data, 1);
+        p->system[v] = m.data;
+        vlit_buf_free(&b);
         free(text);
+        if (st || !p->system[v])
+            st = vlit_err(err, VLIT_ERR_NOMEM, "out of memory");
     }
     free(common);
     if (st)
@@ -161,23 +177,27 @@ static vlit_status prompts_load(const char *dir, unsigned variants, prompts *p, 
                           path, l.lineno);
             break;
         }
-        example *grown = realloc(p->ex[v], (p->n_ex[v] + 1) * sizeof *grown);
+        char **grown = realloc(p->ex[v], (p->n_ex[v] + 1) * sizeof *grown);
         if (!grown) {
             st = vlit_err(err, VLIT_ERR_NOMEM, "out of memory");
             break;
         }
         p->ex[v] = grown;
-        example *x = &grown[p->n_ex[v]++];
-        memset(x, 0, sizeof *x);
-        x->clue = strdup(clue->str);
-        x->conversation = strdup(conv->str);
+        vlit_buf user = VLIT_BUF_INIT, m = VLIT_BUF_INIT;
+        vlit_buf_puts(&user, clue->str);
         const vj *reg = vj_get(e, "region");
         if (reg && reg->type == VJ_ARRAY && reg->len == 4) {
-            x->has_region = 1;
+            double r4[4] = {0, 0, 0, 0};
             for (int i = 0; i < 4; i++)
-                vj_number(reg->items[i], &x->region[i]);
+                vj_number(reg->items[i], &r4[i]);
+            append_region(&user, r4);
         }
-        if (!x->clue || !x->conversation)
+        vlit_status ms = message(&m, "user", user.data ? user.data : "", 0);
+        if (!ms)
+            ms = message(&m, "assistant", conv->str, 0);
+        vlit_buf_free(&user);
+        grown[p->n_ex[v]++] = m.data;
+        if (ms || !m.data)
             st = vlit_err(err, VLIT_ERR_NOMEM, "out of memory");
     }
     if (st == VLIT_END)
@@ -212,6 +232,7 @@ typedef struct si_run {
     vlit_si_summary *sum;
     vlit_status st; /* first error inside a callback */
     vlit_error *err;
+    FILE *keys; /* pass 1's request keys in record and variant order, for pass 2 */
     size_t done, failed;
     int budget_spent; /* stop sending; requests in flight still finish and are stored */
     char last_failure[VLIT_ERRMSG_MAX + 64];
@@ -235,10 +256,6 @@ static void report_progress(const si_run *r)
     r->p->on_progress(r->p->ctx, &pr);
 }
 
-static void append_region(vlit_buf *b, const double r[4])
-{
-    vlit_buf_printf(b, "\n\nMarked region: [%.3f, %.3f, %.3f, %.3f]", r[0], r[1], r[2], r[3]);
-}
 
 /* The record's region for the region variant: a seeded choice among its
  * boxed objects, normalised [x1, y1, x2, y2]; 0 if it has none. */
@@ -263,17 +280,6 @@ static int record_region(const vlit_si_params *p, const vlit_clue_record *rec, d
     return 0;
 }
 
-static vlit_status message(vlit_buf *b, const char *role, const char *content, int first)
-{
-    vlit_status st = vlit_buf_puts(b, first ? "{\"role\":" : ",{\"role\":");
-    if (!st)
-        st = vj_write_cstr(b, role);
-    if (!st)
-        st = vlit_buf_puts(b, ",\"content\":");
-    if (!st)
-        st = vj_write_cstr(b, content);
-    return st ? st : vlit_buf_putc(b, '}');
-}
 
 /* The request body for a record and variant, or NULL with *skip set when the
  * variant does not apply (region without boxes). */
@@ -291,7 +297,7 @@ static char *build_request(si_run *r, const vlit_clue_record *rec, int v, int *s
     size_t n = strlen(clue);
     while (n && (clue[n - 1] == '\n' || clue[n - 1] == ' '))
         clue[--n] = '\0';
-    vlit_buf user = VLIT_BUF_INIT, ex = VLIT_BUF_INIT, b = VLIT_BUF_INIT;
+    vlit_buf user = VLIT_BUF_INIT, b = VLIT_BUF_INIT;
     vlit_buf_puts(&user, clue);
     free(clue);
     if (v == VLIT_SI_REGION)
@@ -305,23 +311,14 @@ static char *build_request(si_run *r, const vlit_clue_record *rec, int v, int *s
     vlit_buf_printf(&b, "{\"model\":");
     vj_write_cstr(&b, r->p->model ? r->p->model : "");
     vlit_buf_puts(&b, ",\"messages\":[");
-    message(&b, "system", r->pr.system[v], 1);
-    size_t picks[2] = {a, c};
-    for (int i = 0; i < 2; i++) {
-        const example *x = &r->pr.ex[v][picks[i]];
-        vlit_buf_clear(&ex);
-        vlit_buf_puts(&ex, x->clue);
-        if (x->has_region)
-            append_region(&ex, x->region);
-        message(&b, "user", ex.data, 0);
-        message(&b, "assistant", x->conversation, 0);
-    }
+    vlit_buf_puts(&b, r->pr.system[v]);
+    vlit_buf_puts(&b, r->pr.ex[v][a]);
+    vlit_buf_puts(&b, r->pr.ex[v][c]);
     message(&b, "user", user.data, 0);
     vlit_buf_printf(&b, "],\"n\":%d,\"temperature\":", r->p->n);
     vj_write_num(&b, r->p->temperature);
     vlit_buf_printf(&b, ",\"max_tokens\":%d}", r->p->max_tokens);
     vlit_buf_free(&user);
-    vlit_buf_free(&ex);
     return b.data;
 }
 
@@ -367,6 +364,12 @@ static int next_request(void *ctx, const char **body, void **user)
             return 0;
         }
         rs_key(b, strlen(b), j->key);
+        if (fprintf(r->keys, "%s\n", j->key) < 0) {
+            free(b);
+            free(j);
+            r->st = vlit_err(r->err, VLIT_ERR_IO, "writing a temporary file: %s", strerror(errno));
+            return 0;
+        }
         rs_state state;
         if ((r->st = rs_state_of(r->store, j->key, &state, r->err)) ||
             (state != RS_DONE && (r->st = rs_add_request(r->store, j->key, r->rec->id, variant_names[v], b, r->err)))) {
@@ -442,6 +445,13 @@ static void on_done(void *ctx, void *user, const http_result *res)
     free(j);
 }
 
+/* http_params.commit: what next_request and on_done journaled, at once. */
+static vlit_status commit(void *ctx, vlit_error *err)
+{
+    si_run *r = ctx;
+    return rs_commit(r->store, err);
+}
+
 /* ---- pass 2: samples from the store ------------------------------------------------ */
 
 typedef struct writing {
@@ -507,6 +517,8 @@ static vlit_status write_samples(si_run *r, const char *clues_path, const char *
 {
     vlit_clue_reader *reader;
     vlit_writer *w;
+    if (fflush(r->keys) || fseek(r->keys, 0, SEEK_SET))
+        return vlit_err(err, VLIT_ERR_IO, "reading back a temporary file: %s", strerror(errno));
     vlit_status st = vlit_clue_reader_open(clues_path, r->p->skip_bad, &reader, err);
     if (st)
         return st;
@@ -522,20 +534,15 @@ static vlit_status write_samples(si_run *r, const char *clues_path, const char *
         for (int v = 0; v < VLIT_SI_VARIANT_COUNT && !st; v++) {
             if (!(variants >> v & 1u))
                 continue;
-            int skip;
-            char *b = build_request(r, rec, v, &skip, err);
-            if (skip)
-                continue;
-            if (!b) {
-                st = err && err->status ? err->status : VLIT_ERR_NOMEM;
+            writing wr = {r, w, rec, v, 0, {0, 0, 0, 0}, VLIT_OK, err};
+            if (v == VLIT_SI_REGION && !(wr.has_region = record_region(r->p, rec, wr.region)))
+                continue; /* as pass 1 skipped it */
+            char key[66];
+            if (!fgets(key, sizeof key, r->keys) || strlen(key) != 65) {
+                st = vlit_err(err, VLIT_ERR_IO, "%s: the clue file changed during the run", clues_path);
                 break;
             }
-            char key[65];
-            rs_key(b, strlen(b), key);
-            free(b);
-            writing wr = {r, w, rec, v, 0, {0, 0, 0, 0}, VLIT_OK, err};
-            if (v == VLIT_SI_REGION)
-                wr.has_region = record_region(r->p, rec, wr.region);
+            key[64] = '\0';
             st = rs_completions(r->store, key, write_completion, &wr, err);
             if (!st)
                 st = wr.st;
@@ -583,6 +590,8 @@ vlit_status vlit_generate_si(const vlit_si_params *p, const char *clues_path, co
         st = rs_open(p->store_path, &r.store, err);
     if (!st)
         st = vlit_clue_reader_open(clues_path, p->skip_bad, &r.reader, err);
+    if (!st && !(r.keys = tmpfile()))
+        st = vlit_err(err, VLIT_ERR_IO, "cannot create a temporary file: %s", strerror(errno));
     if (st)
         goto out;
     vlit_clue_reader_on_skip(r.reader, skip_note, (void *)p);
@@ -596,10 +605,13 @@ vlit_status vlit_generate_si(const vlit_si_params *p, const char *clues_path, co
     hp.max_attempts = p->max_attempts;
     hp.timeout_s = p->timeout_s;
     hp.seed = p->seed;
+    hp.commit = commit;
     http_stats hs;
     st = http_run(&hp, next_request, on_done, &r, &hs, err);
     if (!st)
         st = r.st;
+    if (!st)
+        st = rs_commit(r.store, err);
     summary->skipped = vlit_clue_reader_skipped(r.reader);
     summary->failed = r.failed;
     if (!st && r.budget_spent)
@@ -610,6 +622,8 @@ vlit_status vlit_generate_si(const vlit_si_params *p, const char *clues_path, co
     if (!st)
         st = write_samples(&r, clues_path, out_path, fmt, err);
 out:
+    if (r.keys)
+        fclose(r.keys);
     vlit_clue_reader_close(r.reader);
     rs_close(r.store);
     vlit_clue_template_free(r.tmpl);

@@ -71,9 +71,10 @@ static void test_states(void)
 static void test_killed_process(void)
 {
     char *path = strdup(tmp_path("kill.db"));
-    char done_key[65], pending_key[65];
+    char done_key[65], pending_key[65], lost_key[65];
     rs_key("done", 4, done_key);
     rs_key("pending", 7, pending_key);
+    rs_key("lost", 4, lost_key);
     pid_t pid = fork();
     if (pid == 0) {
         run_store *s;
@@ -84,6 +85,9 @@ static void test_killed_process(void)
         rs_add_request(s, done_key, "1", "conversation", "{}", &err);
         rs_finish_request(s, done_key, &c, 1, 1, 1, &err);
         rs_add_request(s, pending_key, "2", "conversation", "{}", &err);
+        if (rs_commit(s, &err))
+            _exit(1);
+        rs_add_request(s, lost_key, "3", "conversation", "{}", &err); /* not committed */
         kill(getpid(), SIGKILL); /* no close, no flush */
         _exit(2);
     }
@@ -96,9 +100,40 @@ static void test_killed_process(void)
     CHECK(rs_open(path, &s, &err) == VLIT_OK);
     CHECK(rs_state_of(s, done_key, &st, &err) == VLIT_OK && st == RS_DONE);
     CHECK(rs_state_of(s, pending_key, &st, &err) == VLIT_OK && st == RS_PENDING);
+    CHECK(rs_state_of(s, lost_key, &st, &err) == VLIT_OK && st == RS_NONE);
     seen got = {0};
     CHECK(rs_completions(s, done_key, collect, &got, &err) == VLIT_OK && got.n == 1);
     rs_close(s);
+    free(path);
+}
+
+/* One process per store: a second opener is refused while the first has it. */
+static void test_in_use(void)
+{
+    char *path = strdup(tmp_path("busy.db"));
+    run_store *a, *b;
+    vlit_error err = {0};
+    CHECK(rs_open(path, &a, &err) == VLIT_OK);
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        vlit_error e = {0};
+        run_store *c;
+        vlit_status st = rs_open(path, &c, &e);
+        char ok = st == VLIT_ERR_IO && strstr(e.message, "in use by another process") ? 'y' : 'n';
+        if (write(fds[1], &ok, 1) != 1)
+            _exit(3);
+        _exit(0);
+    }
+    char ok = 0;
+    CHECK(read(fds[0], &ok, 1) == 1 && ok == 'y');
+    waitpid(pid, NULL, 0);
+    close(fds[0]);
+    close(fds[1]);
+    rs_close(a);
+    CHECK(rs_open(path, &b, &err) == VLIT_OK); /* free again once closed */
+    rs_close(b);
     free(path);
 }
 
@@ -115,6 +150,7 @@ int main(void)
 {
     test_states();
     test_killed_process();
+    test_in_use();
     test_not_a_store();
     cleanup_dir();
     return CHECK_DONE();
