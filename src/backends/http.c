@@ -1,11 +1,15 @@
 #include "http.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <sys/epoll.h>
 
 #include <curl/curl.h>
 
@@ -99,6 +103,45 @@ static vlit_status start(CURLM *multi, const http_params *p, struct curl_slist *
     return VLIT_OK;
 }
 
+/* libcurl's socket interface: curl says which sockets to watch (epoll) and
+ * when to call it back (timer); only the transfers with events are driven,
+ * so the cost per request does not grow with the concurrency. */
+typedef struct loop {
+    CURLM *multi;
+    int epfd;
+    double timer_at; /* curl's timer, monotonic seconds; -1 none */
+    vlit_status st;
+} loop;
+
+static int on_socket(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
+{
+    (void)easy;
+    loop *l = arg;
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.data.fd = fd;
+    if (what == CURL_POLL_REMOVE) {
+        epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL); /* may already be gone with a closed socket */
+        curl_multi_assign(l->multi, fd, NULL);
+        return 0;
+    }
+    ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+    int op = sockp ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    if (epoll_ctl(l->epfd, op, fd, &ev) != 0 &&
+        epoll_ctl(l->epfd, op == EPOLL_CTL_ADD ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) != 0)
+        return -1;
+    if (!sockp)
+        curl_multi_assign(l->multi, fd, l); /* any non-NULL marks "added" */
+    return 0;
+}
+
+static int on_timer(CURLM *multi, long timeout_ms, void *arg)
+{
+    (void)multi;
+    ((loop *)arg)->timer_at = timeout_ms < 0 ? -1 : now() + (double)timeout_ms / 1000;
+    return 0;
+}
+
 vlit_status http_run(const http_params *p, http_next_fn next, http_done_fn done, void *ctx, http_stats *stats,
                      vlit_error *err)
 {
@@ -113,7 +156,7 @@ vlit_status http_run(const http_params *p, http_next_fn next, http_done_fn done,
     uint64_t rnd = p->seed;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return vlit_err(err, VLIT_ERR_IO, "libcurl could not start");
-    CURLM *multi = curl_multi_init();
+    loop l = {curl_multi_init(), epoll_create1(EPOLL_CLOEXEC), -1, VLIT_OK};
     slot *slots = calloc((size_t)conc, sizeof *slots);
     struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
     char auth[1024];
@@ -125,18 +168,27 @@ vlit_status http_run(const http_params *p, http_next_fn next, http_done_fn done,
         memset(auth, 0, sizeof auth);
     }
     headers = curl_slist_append(headers, "Expect:");
-    if (!multi || !slots || !headers) {
+    if (!l.multi || !slots || !headers) {
         st = vlit_err(err, VLIT_ERR_NOMEM, "out of memory");
         goto out;
     }
-    curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)conc);
+    if (l.epfd < 0) {
+        st = vlit_err(err, VLIT_ERR_IO, "epoll_create1 failed");
+        goto out;
+    }
+    curl_multi_setopt(l.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)conc);
+    curl_multi_setopt(l.multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(l.multi, CURLMOPT_SOCKETDATA, &l);
+    curl_multi_setopt(l.multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(l.multi, CURLMOPT_TIMERDATA, &l);
     for (int i = 0; i < conc; i++)
         if (!(slots[i].easy = curl_easy_init())) {
             st = vlit_err(err, VLIT_ERR_NOMEM, "out of memory");
             goto out;
         }
 
-    int more = 1;
+    int more = 1, running = 0;
+    struct epoll_event events[64];
     for (;;) {
         double t = now();
         int active = 0, pulled = 0;
@@ -155,7 +207,7 @@ vlit_status http_run(const http_params *p, http_next_fn next, http_done_fn done,
                 }
             }
             if (s->busy && !s->in_flight && s->retry_at <= t)
-                st = start(multi, p, headers, s, err);
+                st = start(l.multi, p, headers, s, err);
             active += s->busy;
         }
         if (!st && p->commit && pulled)
@@ -164,11 +216,35 @@ vlit_status http_run(const http_params *p, http_next_fn next, http_done_fn done,
             goto out;
         if (!active && !more)
             break;
-        int running;
-        curl_multi_perform(multi, &running);
+        /* wait for network activity, curl's timer, or the next retry */
+        double next_due = -1;
+        for (int i = 0; i < conc; i++)
+            if (slots[i].busy && !slots[i].in_flight && (next_due < 0 || slots[i].retry_at < next_due))
+                next_due = slots[i].retry_at;
+        if (l.timer_at >= 0 && (next_due < 0 || l.timer_at < next_due))
+            next_due = l.timer_at;
+        long wait_ms = 100;
+        if (next_due >= 0) {
+            double d = (next_due - now()) * 1000;
+            if (d < wait_ms)
+                wait_ms = d < 0 ? 0 : (long)ceil(d);
+        }
+        int n = wait_ms > 0 ? epoll_wait(l.epfd, events, 64, (int)wait_ms) : 0;
+        if (n < 0 && errno != EINTR) {
+            st = vlit_err(err, VLIT_ERR_IO, "epoll_wait failed: %s", strerror(errno));
+            goto out;
+        }
+        for (int i = 0; i < n; i++) {
+            int flags = (events[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
+                        (events[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+                        (events[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+            curl_multi_socket_action(l.multi, events[i].data.fd, flags, &running);
+        }
+        if (n <= 0 || (l.timer_at >= 0 && l.timer_at <= now()))
+            curl_multi_socket_action(l.multi, CURL_SOCKET_TIMEOUT, 0, &running);
         CURLMsg *m;
         int left, finished = 0;
-        while ((m = curl_multi_info_read(multi, &left))) {
+        while ((m = curl_multi_info_read(l.multi, &left))) {
             if (m->msg != CURLMSG_DONE)
                 continue;
             slot *s;
@@ -176,7 +252,7 @@ vlit_status http_run(const http_params *p, http_next_fn next, http_done_fn done,
             CURLcode rc = m->data.result;
             long status = 0;
             curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
-            curl_multi_remove_handle(multi, s->easy);
+            curl_multi_remove_handle(l.multi, s->easy);
             s->in_flight = 0;
             char why[CURL_ERROR_SIZE + 64];
             int retry;
@@ -212,31 +288,22 @@ vlit_status http_run(const http_params *p, http_next_fn next, http_done_fn done,
         }
         if (finished && p->commit && (st = p->commit(ctx, err)))
             goto out;
-        /* wait for network activity, or until the next retry is due */
-        double next_due = -1;
-        for (int i = 0; i < conc; i++)
-            if (slots[i].busy && !slots[i].in_flight && (next_due < 0 || slots[i].retry_at < next_due))
-                next_due = slots[i].retry_at;
-        int wait_ms = 100;
-        if (next_due >= 0) {
-            double d = (next_due - now()) * 1000;
-            wait_ms = d < 0 ? 0 : d > 100 ? 100 : (int)d;
-        }
-        curl_multi_poll(multi, NULL, 0, wait_ms, NULL);
     }
 out:
     for (int i = 0; slots && i < conc; i++) {
         if (slots[i].easy) {
             if (slots[i].in_flight)
-                curl_multi_remove_handle(multi, slots[i].easy);
+                curl_multi_remove_handle(l.multi, slots[i].easy);
             curl_easy_cleanup(slots[i].easy);
         }
         vlit_buf_free(&slots[i].reply);
     }
     free(slots);
     curl_slist_free_all(headers);
-    if (multi)
-        curl_multi_cleanup(multi);
+    if (l.multi)
+        curl_multi_cleanup(l.multi);
+    if (l.epfd >= 0)
+        close(l.epfd);
     curl_global_cleanup();
     return st;
 }

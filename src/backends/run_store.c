@@ -11,7 +11,7 @@
 struct run_store {
     sqlite3 *db;
     char *path;
-    sqlite3_stmt *get_state, *add, *add_completion, *set_done, *set_failed, *list;
+    sqlite3_stmt *get_state, *add, *add_head, *add_completion, *set_done, *set_failed, *list;
     int in_tx; /* a transaction is open */
 };
 
@@ -20,14 +20,20 @@ static const char schema[] =
     "PRAGMA synchronous=NORMAL;" /* durable across a killed process, which is what resuming needs */
     "PRAGMA wal_autocheckpoint=8192;" /* fewer checkpoints (each one syncs): WAL up to 32 MiB */
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
+    "INSERT OR IGNORE INTO meta VALUES('schema', '2');"
+    /* the shared heads of request bodies (system prompt, in-context examples),
+     * stored once: a request row holds only the rest of its body */
+    "CREATE TABLE IF NOT EXISTS heads(key TEXT PRIMARY KEY, text TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS requests("
-    " key TEXT PRIMARY KEY, record_id TEXT, variant TEXT, body TEXT NOT NULL,"
+    " key TEXT PRIMARY KEY, record_id TEXT, variant TEXT, head_key TEXT REFERENCES heads(key), tail TEXT NOT NULL,"
     " state INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, error TEXT,"
     " prompt_tokens INTEGER, completion_tokens INTEGER, created REAL, finished REAL);"
     "CREATE TABLE IF NOT EXISTS completions("
     " request_key TEXT NOT NULL REFERENCES requests(key), idx INTEGER NOT NULL, content TEXT NOT NULL,"
     " parsed INTEGER NOT NULL, parse_error TEXT, PRIMARY KEY(request_key, idx));"
-    "INSERT OR IGNORE INTO meta VALUES('schema', '1');";
+    /* each request's full body, as it was sent */
+    "CREATE VIEW IF NOT EXISTS request_bodies(key, body) AS"
+    " SELECT r.key, coalesce(h.text, '') || r.tail FROM requests r LEFT JOIN heads h ON h.key = r.head_key;";
 
 void rs_key(const void *data, size_t len, char out[65])
 {
@@ -80,12 +86,25 @@ vlit_status rs_open(const char *path, run_store **out, vlit_error *err)
         sqlite3_free(msg);
         goto out;
     }
+    sqlite3_stmt *ver;
+    if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'schema'", -1, &ver, NULL) == SQLITE_OK) {
+        int rc = sqlite3_step(ver);
+        const char *v = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(ver, 0) : NULL;
+        if (!v || strcmp(v, "2") != 0)
+            st = vlit_err(err, VLIT_ERR_DATA, "%s: a run store of schema %s, this vlit reads schema 2", path,
+                          v ? v : "?");
+        sqlite3_finalize(ver);
+        if (st)
+            goto out;
+    }
     struct {
         sqlite3_stmt **stmt;
         const char *sql;
     } prep[] = {
         {&s->get_state, "SELECT state FROM requests WHERE key = ?1"},
-        {&s->add, "INSERT OR IGNORE INTO requests(key, record_id, variant, body, state, created) VALUES(?1, ?2, ?3, ?4, 1, ?5)"},
+        {&s->add, "INSERT OR IGNORE INTO requests(key, record_id, variant, head_key, tail, state, created) "
+                  "VALUES(?1, ?2, ?3, ?4, ?5, 1, ?6)"},
+        {&s->add_head, "INSERT OR IGNORE INTO heads(key, text) VALUES(?1, ?2)"},
         {&s->add_completion, "INSERT OR REPLACE INTO completions(request_key, idx, content, parsed, parse_error) "
                              "VALUES(?1, ?2, ?3, ?4, ?5)"},
         {&s->set_done, "UPDATE requests SET state = 2, error = NULL, prompt_tokens = ?2, completion_tokens = ?3, "
@@ -133,6 +152,7 @@ void rs_close(run_store *s)
         rs_commit(s, NULL);
     sqlite3_finalize(s->get_state);
     sqlite3_finalize(s->add);
+    sqlite3_finalize(s->add_head);
     sqlite3_finalize(s->add_completion);
     sqlite3_finalize(s->set_done);
     sqlite3_finalize(s->set_failed);
@@ -164,16 +184,28 @@ vlit_status rs_state_of(run_store *s, const char *key, rs_state *state, vlit_err
 }
 
 vlit_status rs_add_request(run_store *s, const char *key, const char *record_id, const char *variant, const char *body,
-                           vlit_error *err)
+                           size_t head_len, vlit_error *err)
 {
     vlit_status st = begin(s, err);
     if (st)
         return st;
+    size_t len = strlen(body);
+    if (head_len > len)
+        head_len = len;
+    char head_key[65];
+    if (head_len) {
+        rs_key(body, head_len, head_key);
+        sqlite3_bind_text(s->add_head, 1, head_key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s->add_head, 2, body, (int)head_len, SQLITE_STATIC);
+        if (!step_done(s->add_head))
+            return db_error(s, err, "recording a request");
+        sqlite3_bind_text(s->add, 4, head_key, -1, SQLITE_STATIC);
+    }
     sqlite3_bind_text(s->add, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(s->add, 2, record_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s->add, 3, variant, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s->add, 4, body, -1, SQLITE_STATIC);
-    sqlite3_bind_double(s->add, 5, now());
+    sqlite3_bind_text(s->add, 5, body + head_len, (int)(len - head_len), SQLITE_STATIC);
+    sqlite3_bind_double(s->add, 6, now());
     return step_done(s->add) ? VLIT_OK : db_error(s, err, "recording a request");
 }
 

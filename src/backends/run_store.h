@@ -40,9 +40,12 @@ void rs_close(run_store *s);
 vlit_status rs_commit(run_store *s, vlit_error *err);
 
 vlit_status rs_state_of(run_store *s, const char *key, rs_state *state, vlit_error *err);
-/* Records a request before it is sent (state pending); a known key is left as it is. */
+/* Records a request before it is sent (state pending); a known key is left as
+ * it is. The first head_len bytes of body are a head that many requests share
+ * (prompt and examples): stored once, in table heads; the view request_bodies
+ * gives every request's whole body. */
 vlit_status rs_add_request(run_store *s, const char *key, const char *record_id, const char *variant, const char *body,
-                           vlit_error *err);
+                           size_t head_len, vlit_error *err);
 /* Stores all completions of a request and marks it done (all or nothing). */
 vlit_status rs_finish_request(run_store *s, const char *key, const rs_completion *c, size_t n, long prompt_tokens,
                               long completion_tokens, vlit_error *err);

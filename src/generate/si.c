@@ -283,7 +283,8 @@ static int record_region(const vlit_si_params *p, const vlit_clue_record *rec, d
 
 /* The request body for a record and variant, or NULL with *skip set when the
  * variant does not apply (region without boxes). */
-static char *build_request(si_run *r, const vlit_clue_record *rec, int v, int *skip, vlit_error *err)
+static char *build_request(si_run *r, const vlit_clue_record *rec, int v, int *skip, size_t *head_len,
+                           vlit_error *err)
 {
     *skip = 0;
     double region[4];
@@ -314,6 +315,7 @@ static char *build_request(si_run *r, const vlit_clue_record *rec, int v, int *s
     vlit_buf_puts(&b, r->pr.system[v]);
     vlit_buf_puts(&b, r->pr.ex[v][a]);
     vlit_buf_puts(&b, r->pr.ex[v][c]);
+    *head_len = b.len; /* what requests of this variant and these examples share */
     message(&b, "user", user.data, 0);
     vlit_buf_printf(&b, "],\"n\":%d,\"temperature\":", r->p->n);
     vj_write_num(&b, r->p->temperature);
@@ -349,7 +351,8 @@ static int next_request(void *ctx, const char **body, void **user)
         if (!(variants >> v & 1u))
             continue;
         int skip;
-        char *b = build_request(r, r->rec, v, &skip, r->err);
+        size_t head_len = 0;
+        char *b = build_request(r, r->rec, v, &skip, &head_len, r->err);
         if (skip)
             continue;
         if (!b) {
@@ -372,7 +375,7 @@ static int next_request(void *ctx, const char **body, void **user)
         }
         rs_state state;
         if ((r->st = rs_state_of(r->store, j->key, &state, r->err)) ||
-            (state != RS_DONE && (r->st = rs_add_request(r->store, j->key, r->rec->id, variant_names[v], b, r->err)))) {
+            (state != RS_DONE && (r->st = rs_add_request(r->store, j->key, r->rec->id, variant_names[v], b, head_len, r->err)))) {
             free(b);
             free(j);
             return 0;

@@ -5,6 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+#include <string.h>
+
 #include "../../src/backends/run_store.h"
 #include "check.h"
 #include "testutil.h"
@@ -36,8 +39,8 @@ static void test_states(void)
     CHECK(rs_open(path, &s, &err) == VLIT_OK);
     rs_state st;
     CHECK(rs_state_of(s, key, &st, &err) == VLIT_OK && st == RS_NONE);
-    CHECK(rs_add_request(s, key, "img1", "conversation", "{\"model\":\"m\"}", &err) == VLIT_OK);
-    CHECK(rs_add_request(s, key, "img1", "conversation", "{\"model\":\"m\"}", &err) == VLIT_OK); /* idempotent */
+    CHECK(rs_add_request(s, key, "img1", "conversation", "{\"model\":\"m\"}", 0, &err) == VLIT_OK);
+    CHECK(rs_add_request(s, key, "img1", "conversation", "{\"model\":\"m\"}", 0, &err) == VLIT_OK); /* idempotent */
     CHECK(rs_state_of(s, key, &st, &err) == VLIT_OK && st == RS_PENDING);
     rs_completion c[3] = {{"User: a\nAI: b", 1, NULL}, {"I cannot.", 0, "no turn found"}, {"User: c\nAI: d", 1, NULL}};
     CHECK(rs_finish_request(s, key, c, 3, 120, 45, &err) == VLIT_OK);
@@ -48,7 +51,7 @@ static void test_states(void)
 
     char key2[65];
     rs_key("other", 5, key2);
-    CHECK(rs_add_request(s, key2, "img2", "detail", "{}", &err) == VLIT_OK);
+    CHECK(rs_add_request(s, key2, "img2", "detail", "{}", 0, &err) == VLIT_OK);
     CHECK(rs_fail_request(s, key2, 5, "HTTP 500 after 5 attempts", &err) == VLIT_OK);
     rs_counts n;
     CHECK(rs_count(s, &n, &err) == VLIT_OK);
@@ -82,12 +85,12 @@ static void test_killed_process(void)
         if (rs_open(path, &s, &err))
             _exit(1);
         rs_completion c = {"User: q\nAI: a", 1, NULL};
-        rs_add_request(s, done_key, "1", "conversation", "{}", &err);
+        rs_add_request(s, done_key, "1", "conversation", "{}", 0, &err);
         rs_finish_request(s, done_key, &c, 1, 1, 1, &err);
-        rs_add_request(s, pending_key, "2", "conversation", "{}", &err);
+        rs_add_request(s, pending_key, "2", "conversation", "{}", 0, &err);
         if (rs_commit(s, &err))
             _exit(1);
-        rs_add_request(s, lost_key, "3", "conversation", "{}", &err); /* not committed */
+        rs_add_request(s, lost_key, "3", "conversation", "{}", 0, &err); /* not committed */
         kill(getpid(), SIGKILL); /* no close, no flush */
         _exit(2);
     }
@@ -104,6 +107,38 @@ static void test_killed_process(void)
     seen got = {0};
     CHECK(rs_completions(s, done_key, collect, &got, &err) == VLIT_OK && got.n == 1);
     rs_close(s);
+    free(path);
+}
+
+/* Requests sharing a head store it once; the view gives whole bodies back. */
+static void test_heads(void)
+{
+    char *path = strdup(tmp_path("heads.db"));
+    run_store *s;
+    vlit_error err = {0};
+    CHECK(rs_open(path, &s, &err) == VLIT_OK);
+    const char *bodies[3] = {"{\"messages\":[\"shared prompt\",\"one\"]}", "{\"messages\":[\"shared prompt\",\"two\"]}",
+                             "{\"no\":\"head\"}"};
+    size_t head = strlen("{\"messages\":[\"shared prompt\",");
+    for (int i = 0; i < 3; i++) {
+        char key[65];
+        rs_key(bodies[i], strlen(bodies[i]), key);
+        CHECK(rs_add_request(s, key, "img", "conversation", bodies[i], i < 2 ? head : 0, &err) == VLIT_OK);
+    }
+    rs_close(s);
+    sqlite3 *db;
+    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+    sqlite3_stmt *q;
+    CHECK(sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM heads), body FROM request_bodies ORDER BY body", -1, &q,
+                             NULL) == SQLITE_OK);
+    const char *want[3] = {bodies[0], bodies[1], bodies[2]};
+    for (int i = 0; i < 3; i++) {
+        CHECK(sqlite3_step(q) == SQLITE_ROW);
+        CHECK(sqlite3_column_int(q, 0) == 1);
+        CHECK_STR((const char *)sqlite3_column_text(q, 1), want[i]);
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(db);
     free(path);
 }
 
@@ -151,6 +186,7 @@ int main(void)
     test_states();
     test_killed_process();
     test_in_use();
+    test_heads();
     test_not_a_store();
     cleanup_dir();
     return CHECK_DONE();
