@@ -29,6 +29,8 @@ static const char usage[] =
     "                       to N rounds (default 1: one round per sample)\n"
     "  --source TAG         source tag of every sample (default aa)\n"
     "  --templates F        template file (default: data/aa_templates.txt)\n"
+    "  --no-derive          no VQA rounds from objects, nor colour rounds from captions, for\n"
+    "                       records that lack VQA or attribute annotations\n"
     "  --skip-bad           skip bad clue records (listed on stderr) instead of failing\n"
     "  --shard i/N          only the records of shard i of N (default: from SLURM_ARRAY_TASK_ID/COUNT)\n"
     "  -q, --quiet          no summary\n"
@@ -152,14 +154,14 @@ int cmd_generate(int argc, char **argv)
 {
     enum {
         O_MODE = 256, O_FORMAT, O_SEED, O_TASKS, O_MAX, O_TURNS, O_SOURCE, O_TEMPLATES, O_SKIPBAD, O_SHARD, O_JSON,
-        O_URL, O_MODEL, O_STORE, O_VARIANTS, O_N, O_TEMP, O_MAXTOK, O_CONC, O_ATTEMPTS, O_TIMEOUT, O_PROMPTS, O_MAXFAILED
+        O_NODERIVE, O_URL, O_MODEL, O_STORE, O_VARIANTS, O_N, O_TEMP, O_MAXTOK, O_CONC, O_ATTEMPTS, O_TIMEOUT, O_PROMPTS, O_MAXFAILED
     };
     static const struct option opts[] = {
         {"mode", required_argument, NULL, O_MODE},         {"format", required_argument, NULL, O_FORMAT},
         {"seed", required_argument, NULL, O_SEED},         {"tasks", required_argument, NULL, O_TASKS},
         {"max-per-task", required_argument, NULL, O_MAX},  {"turns", required_argument, NULL, O_TURNS},
         {"source", required_argument, NULL, O_SOURCE},     {"templates", required_argument, NULL, O_TEMPLATES},
-        {"skip-bad", no_argument, NULL, O_SKIPBAD},        {"shard", required_argument, NULL, O_SHARD},
+        {"skip-bad", no_argument, NULL, O_SKIPBAD},        {"no-derive", no_argument, NULL, O_NODERIVE},        {"shard", required_argument, NULL, O_SHARD},
         {"output", required_argument, NULL, 'o'},          {"quiet", no_argument, NULL, 'q'},
         {"json", no_argument, NULL, O_JSON},               {"help", no_argument, NULL, 'h'},
         {"llm-url", required_argument, NULL, O_URL},       {"model", required_argument, NULL, O_MODEL},
@@ -211,6 +213,7 @@ int cmd_generate(int argc, char **argv)
         case O_SOURCE: p.source = optarg; break;
         case O_TEMPLATES: p.templates = optarg; break;
         case O_SKIPBAD: p.skip_bad = 1; break;
+        case O_NODERIVE: p.no_derive = 1; break;
         case O_SHARD:
             if (cli_parse_shard(optarg, &p.shard_index, &p.shard_count))
                 return cli_usage_error("generate", usage, "--shard needs i/N with 0 <= i < N, not '%s'", optarg);
@@ -297,7 +300,9 @@ int cmd_generate(int argc, char **argv)
         if (n > 0 && (size_t)n < sizeof tasks - used)
             used += (size_t)n;
     }
-    cli_info(&c, "generate", "%zu samples (%zu conversations) from %zu records; rounds by task: %s; %zu bad records skipped",
-             sum.samples, sum.conversations, sum.records, tasks, sum.skipped);
+    cli_info(&c, "generate",
+             "%zu samples (%zu conversations) from %zu records; rounds by task: %s (%zu derived: vqa from objects, "
+             "colours from captions); %zu bad records skipped",
+             sum.samples, sum.conversations, sum.records, tasks, sum.derived, sum.skipped);
     return EXIT_OK;
 }

@@ -8,7 +8,10 @@
  * instruction-response samples with phrasings from a template file
  * (data/aa_templates.txt): detailed and brief description, VQA, counting,
  * existence, negative existence, attributes, location, region-marked
- * questions and text reading. The output is deterministic for a seed and does
+ * questions and text reading. A record without VQA or attribute annotations
+ * gets VQA rounds derived from its objects (which animal, which vehicle) and
+ * attribute rounds from the colours its captions give its objects, unless
+ * no_derive is set; their samples' variant says so. The output is deterministic for a seed and does
  * not depend on sharding: each sample's random choices come from the seed,
  * the image id and the task alone.
  *
@@ -58,6 +61,8 @@ typedef struct vlit_aa_params {
                                "conversation"); default 1 */
     const char *source;     /* source tag of every sample; default "aa" */
     int skip_bad;           /* skip bad clue records */
+    int no_derive;          /* 1: no VQA from objects or colours from captions for
+                               records without VQA or attribute annotations */
     unsigned shard_index, shard_count; /* records whose id hashes to this shard */
     void (*on_skip)(void *ctx, const char *message);
     void *ctx;
@@ -70,6 +75,7 @@ typedef struct vlit_aa_summary {
     size_t samples;                        /* samples written */
     size_t per_task[VLIT_AA_TASK_COUNT];   /* rounds written, by task */
     size_t conversations;                  /* multi-turn samples (turns > 1) */
+    size_t derived;                        /* rounds derived: vqa from objects, colours from captions */
     size_t skipped;                        /* bad records skipped */
 } vlit_aa_summary;
 

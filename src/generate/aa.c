@@ -63,6 +63,7 @@ static size_t pick(rng *r, size_t n) { return n ? (size_t)(rng_next(r) % n) : 0;
 
 typedef struct round {
     int task;
+    const char *variant; /* NULL: the task name; else how a derived round was made */
     const char *question, *answer;
     int has_region;
     double region[4];
@@ -77,6 +78,7 @@ typedef struct gen {
     round *rounds;
     size_t n_rounds, cap_rounds;
     vlit_buf tmp, name_a, name_A, plural, text;
+    size_t derived; /* rounds derived from other annotations (this record) */
 } gen;
 
 static int wanted(const gen *g, int task) { return !g->p->tasks || (g->p->tasks >> task & 1u); }
@@ -176,6 +178,100 @@ static int yes_no(const char *a)
     return -1;
 }
 
+/* How questions name a supercategory: its line in [vqa.derived.groups], or itself. */
+static const char *group_noun(const gen *g, const char *super)
+{
+    size_t n = strlen(super);
+    for (size_t i = 0; i < g->t->n[AS_GROUP_NAMES]; i++) {
+        const char *line = g->t->lines[AS_GROUP_NAMES][i];
+        const char *eq = strchr(line, '=');
+        if (!eq)
+            continue;
+        const char *end = eq;
+        while (end > line && end[-1] == ' ')
+            end--;
+        if ((size_t)(end - line) == n && memcmp(line, super, n) == 0) {
+            eq++;
+            while (*eq == ' ')
+                eq++;
+            return eq;
+        }
+    }
+    return super;
+}
+
+static int is_word_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '\''; }
+
+static int is_colour(const gen *g, const char *w, size_t n)
+{
+    for (size_t i = 0; i < g->t->n[AS_COLOURS]; i++)
+        if (strlen(g->t->lines[AS_COLOURS][i]) == n && memcmp(g->t->lines[AS_COLOURS][i], w, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* Colours that captions put directly before an object's name ("a red and
+ * white bus"), in the order first seen, at most 4; a colour is kept only if
+ * more than half of the captions that colour the object name it, so one
+ * caption's "green truck" does not outvote four "white truck"s. */
+static size_t caption_colours(gen *g, const vlit_clue_record *rec, const char *name, const char **out)
+{
+    enum { MAXC = 8 };
+    const char *seen[MAXC];
+    size_t votes[MAXC], n_seen = 0, colouring = 0, name_len = strlen(name);
+    for (size_t c = 0; c < rec->n_captions; c++) {
+        vlit_buf_clear(&g->tmp);
+        vlit_buf_puts(&g->tmp, rec->captions[c]);
+        char *low = g->tmp.data;
+        if (!low)
+            continue;
+        for (char *q = low; *q; q++)
+            if (*q >= 'A' && *q <= 'Z')
+                *q = (char)(*q - 'A' + 'a');
+        int voted[MAXC] = {0}, any = 0;
+        for (char *hit = strstr(low, name); hit; hit = strstr(hit + 1, name)) {
+            if ((hit > low && is_word_char(hit[-1])) || is_word_char(hit[name_len]))
+                continue; /* part of another word */
+            /* walk back over "colour", "and", "colour", ... */
+            char *q = hit;
+            for (;;) {
+                while (q > low && (q[-1] == ' ' || q[-1] == ',' || q[-1] == '-'))
+                    q--;
+                char *end = q;
+                while (q > low && is_word_char(q[-1]))
+                    q--;
+                size_t wl = (size_t)(end - q);
+                if (wl == 3 && memcmp(q, "and", 3) == 0)
+                    continue;
+                if (!wl || !is_colour(g, q, wl))
+                    break;
+                size_t k = 0;
+                while (k < n_seen && !(strlen(seen[k]) == wl && memcmp(seen[k], q, wl) == 0))
+                    k++;
+                if (k == n_seen) {
+                    if (n_seen == MAXC)
+                        continue;
+                    seen[n_seen] = vlit_arena_strndup(g->a, q, wl);
+                    votes[n_seen++] = 0;
+                }
+                if (!voted[k]) {
+                    voted[k] = 1;
+                    votes[k]++;
+                }
+                any = 1;
+            }
+        }
+        colouring += any;
+    }
+    /* reading order within a caption was walked backwards: "red and white"
+     * is seen as white, red; restore the caption's order for the kept ones */
+    size_t n_out = 0;
+    for (size_t k = n_seen; k-- > 0 && n_out < 4;)
+        if (seen[k] && 2 * votes[k] > colouring)
+            out[n_out++] = seen[k];
+    return n_out;
+}
+
 static vlit_status rounds_for(gen *g, const vlit_clue_record *rec)
 {
     const char *id = rec->id;
@@ -249,6 +345,31 @@ static vlit_status rounds_for(gen *g, const vlit_clue_record *rec)
             return VLIT_ERR_NOMEM;
         made++;
     }
+    for (size_t k = 0, made = 0; !rec->n_qa && !g->p->no_derive && k < n_inv && made < max && wanted(g, VLIT_AA_VQA);
+         k++) {
+        /* no VQA annotations: which member of a supercategory is shown, when the
+         * image has exactly one category of it */
+        const char *super = rec->objects[inv[k].first].supercategory;
+        if (!super || !super[0] || strcmp(super, inv[k].name) == 0)
+            continue;
+        int alone = 1;
+        for (size_t j = 0; j < n_inv && alone; j++) {
+            const char *other = rec->objects[inv[j].first].supercategory;
+            alone = j == k || !other || strcmp(other, super) != 0;
+        }
+        if (!alone)
+            continue;
+        rng r = rng_for(g->p->seed, id, VLIT_AA_VQA, 100000 + k);
+        size_t nf = object_fields(g, inv[k].name, f);
+        f[nf++] = (vlit_field){"group", group_noun(g, super)};
+        const char *q = fill(g, AS_GROUP_INS, &r, f, nf);
+        round *rd = add_round(g, VLIT_AA_VQA, q, fill(g, AS_GROUP_ANS, &r, f, nf));
+        if (!rd)
+            return VLIT_ERR_NOMEM;
+        rd->variant = "vqa-from-objects";
+        g->derived++;
+        made++;
+    }
     for (size_t k = 0, made = 0; k < n_inv && made < max && wanted(g, VLIT_AA_COUNTING); k++) {
         if (inv[k].crowd)
             continue; /* a crowd annotation has no count */
@@ -303,6 +424,32 @@ static vlit_status rounds_for(gen *g, const vlit_clue_record *rec)
         const char *q = fill(g, AS_ATTR_INS, &r, f, nf);
         if (!add_round(g, VLIT_AA_ATTRIBUTE, q, fill(g, AS_ATTR_ANS, &r, f, nf)))
             return VLIT_ERR_NOMEM;
+        made++;
+    }
+    size_t with_attributes = 0;
+    for (size_t i = 0; i < rec->n_objects; i++)
+        with_attributes += rec->objects[i].n_attributes > 0;
+    for (size_t k = 0, made = 0; !with_attributes && !g->p->no_derive && k < n_inv && made < max &&
+                                 wanted(g, VLIT_AA_ATTRIBUTE);
+         k++) {
+        /* no attribute annotations: colours the captions give an object that
+         * the image has once */
+        if (inv[k].count != 1 || inv[k].crowd)
+            continue;
+        const char *colours[4];
+        size_t n_colours = caption_colours(g, rec, inv[k].name, colours);
+        if (!n_colours)
+            continue;
+        rng r = rng_for(g->p->seed, id, VLIT_AA_ATTRIBUTE, 100000 + k);
+        size_t nf = object_fields(g, inv[k].name, f);
+        en_list(colours, n_colours, &g->text);
+        f[nf++] = (vlit_field){"attributes", vlit_arena_strndup(g->a, g->text.data, g->text.len)};
+        const char *q = fill(g, AS_COLOUR_INS, &r, f, nf);
+        round *rd = add_round(g, VLIT_AA_ATTRIBUTE, q, fill(g, AS_ATTR_ANS, &r, f, nf));
+        if (!rd)
+            return VLIT_ERR_NOMEM;
+        rd->variant = "attribute-from-captions";
+        g->derived++;
         made++;
     }
     for (size_t k = 0, made = 0; k < n_inv && made < max && wanted(g, VLIT_AA_LOCATION); k++) {
@@ -392,7 +539,7 @@ static vlit_status write_sample(gen *g, vlit_writer *w, const vlit_clue_record *
         memcpy(s.region, rs[0]->region, sizeof s.region);
     }
     s.mode = "aa";
-    s.variant = n == 1 ? task_names[rs[0]->task] : "conversation";
+    s.variant = n > 1 ? "conversation" : rs[0]->variant ? rs[0]->variant : task_names[rs[0]->task];
     s.completion = -1;
     sum->samples++;
     if (n > 1)
@@ -530,6 +677,8 @@ vlit_status vlit_generate_aa(const vlit_aa_params *p, const char *clues_path, co
         }
         if ((st = samples_for(&g, w, rec, summary, err)))
             break;
+        summary->derived += g.derived;
+        g.derived = 0;
     }
     summary->skipped = vlit_clue_reader_skipped(r);
     if (st == VLIT_END) {

@@ -16,11 +16,12 @@ static const char *const names[AS_COUNT] = {
     "vqa.answers.no",        "counting.instructions",  "counting.answers.one",   "counting.answers.many",
     "existence.instructions", "existence.answers",     "negative.answers",       "attribute.instructions",
     "attribute.answers",     "location.instructions",  "location.answers",       "region.instructions",
-    "region.answers",        "ocr.instructions",       "ocr.answers",
+    "region.answers",        "ocr.instructions",       "ocr.answers",            "vqa.derived.instructions",
+    "vqa.derived.answers",   "vqa.derived.groups",     "attribute.colour.instructions", "attribute.colours",
 };
 
 static const char *const placeholders[] = {"name",  "a_name", "A_name",     "plural", "count",   "box",
-                                           "where", "text",   "attributes", "answer", "caption", NULL};
+                                           "where", "text",   "attributes", "answer", "caption", "group", NULL};
 
 static vlit_status add_line(aa_templates *t, int s, const char *text, size_t len)
 {

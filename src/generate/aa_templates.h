@@ -27,6 +27,11 @@ enum aa_section {
     AS_REGION_ANS,
     AS_OCR_INS,
     AS_OCR_ANS,
+    AS_GROUP_INS,     /* vqa from objects: which member of a group is shown */
+    AS_GROUP_ANS,
+    AS_GROUP_NAMES,   /* "supercategory = how a question names it" */
+    AS_COLOUR_INS,    /* attribute from captions: an object's colour */
+    AS_COLOURS,       /* the colour words looked for in captions */
     AS_COUNT
 };
 

@@ -106,6 +106,50 @@ static void test_every_task_and_determinism(void)
     free(c);
 }
 
+/* Records without VQA or attribute annotations: VQA from objects (one
+ * category of a supercategory), colours from captions (a majority of the
+ * captions that colour the object), unless no_derive. */
+static void test_derived(void)
+{
+    const char *in = write_file(
+        "derived.jsonl",
+        "{\"id\":\"d1\",\"image\":\"d.jpg\",\"width\":100,\"height\":100,\"captions\":["
+        "\"A white truck and a black and white dog.\",\"A dog on a WHITE truck\",\"a green truck\","
+        "\"A person next to a red car\",\"a person by a blue car\"],"
+        "\"objects\":[{\"category\":\"truck\",\"supercategory\":\"vehicle\",\"bbox\":[0,0,50,50]},"
+        "{\"category\":\"car\",\"supercategory\":\"vehicle\",\"bbox\":[50,0,50,50]},"
+        "{\"category\":\"dog\",\"supercategory\":\"animal\",\"bbox\":[0,50,20,20]},"
+        "{\"category\":\"person\",\"supercategory\":\"person\",\"bbox\":[60,60,10,30]}]}\n");
+    vlit_aa_params p = params();
+    p.tasks = 1u << VLIT_AA_VQA | 1u << VLIT_AA_ATTRIBUTE;
+    p.max_per_task = 5;
+    vlit_aa_summary sum;
+    vlit_error err = {0};
+    const char *out = tmp_path("derived.out.jsonl");
+    CHECK(vlit_generate_aa(&p, in, out, VLIT_FMT_JSONL, &sum, &err) == VLIT_OK);
+    char *a = read_file(out);
+    CHECK(a != NULL);
+    if (!a)
+        return;
+    /* vqa: only the dog (the sole animal); two vehicles and person/person are not asked */
+    CHECK(sum.per_task[VLIT_AA_VQA] == 1);
+    CHECK_HAS(a, "a dog.");
+    CHECK_HAS(a, "\"variant\":\"vqa-from-objects\"");
+    /* colours: the truck is white (2 of 3 captions), the dog black and white;
+     * the car gets none (red against blue) */
+    CHECK(sum.per_task[VLIT_AA_ATTRIBUTE] == 2);
+    CHECK_HAS(a, "black and white");
+    const char *truck = strstr(a, "colour");
+    CHECK(truck != NULL);
+    CHECK(strstr(a, "green") == NULL && strstr(a, " red") == NULL && strstr(a, "blue") == NULL);
+    CHECK_HAS(a, "\"variant\":\"attribute-from-captions\"");
+    CHECK(sum.derived == 3);
+    free(a);
+    p.no_derive = 1;
+    CHECK(vlit_generate_aa(&p, in, out, VLIT_FMT_JSONL, &sum, &err) == VLIT_OK);
+    CHECK(sum.samples == 0 && sum.derived == 0);
+}
+
 static size_t count_lines(const char *s)
 {
     size_t n = 0;
@@ -259,6 +303,7 @@ int main(void)
     test_mix();
     test_english();
     test_every_task_and_determinism();
+    test_derived();
     test_shards_and_options();
     test_template_errors();
     cleanup_dir();
