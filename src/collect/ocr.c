@@ -7,6 +7,7 @@
 #include "collect_internal.h"
 
 #ifdef VLIT_WITH_OCR
+#include <leptonica/allheaders.h>
 #include <tesseract/capi.h>
 
 struct cl_ocr_engine {
@@ -47,6 +48,7 @@ vlit_status cl_ocr_open(const vlit_collect_params *p, cl_ocr_engine **out, vlit_
     /* the library never prints: Tesseract's diagnostics go nowhere, and a
      * fixed resolution spares its "Estimating resolution" guess */
     TessBaseAPISetVariable(e->api, "debug_file", "/dev/null");
+    setMsgSeverity(L_SEVERITY_NONE); /* nor Leptonica's ("Error in boxClipToRectangle") */
     TessBaseAPISetVariable(e->api, "user_defined_dpi", "150");
     e->min_conf = p->ocr_min_confidence;
     *out = e;

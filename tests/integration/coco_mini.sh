@@ -41,3 +41,20 @@ if blocks != 80:
 print(f"{3 - min(fails, 3)} passed, {fails} failed")
 sys.exit(1 if fails else 0)
 PY
+
+# AA on the real data, OCR by Tesseract: every task type appears (vqa and
+# attribute derived, as COCO has neither), and the same seed gives the same bytes
+"$VLIT" collect -q --coco-captions "$A/captions_train2017.json" --coco-instances "$A/instances_train2017.json" \
+  --image-root "$D/images" --ocr -o "$tmp/ocr.jsonl"
+for k in 1 2; do "$VLIT" generate -q --mode aa "$tmp/ocr.jsonl" -o "$tmp/aa$k.jsonl" --seed 7; done
+cmp -s "$tmp/aa1.jsonl" "$tmp/aa2.jsonl" || { echo "FAIL: aa output differs between two runs with one seed"; exit 1; }
+python3 - "$tmp/aa1.jsonl" <<'PY'
+import json, sys
+from collections import Counter
+tasks = Counter(json.loads(l)["task"] for l in open(sys.argv[1]))
+want = ["detail", "brief", "vqa", "counting", "existence", "negative", "attribute", "location", "region", "ocr"]
+missing = [t for t in want if not tasks[t]]
+print("aa on coco-mini:", dict(tasks))
+if missing:
+    print("FAIL: no samples of", missing); sys.exit(1)
+PY
