@@ -187,7 +187,7 @@ vlit_status http_run(const http_params *p, http_next_fn next, http_done_fn done,
             goto out;
         }
 
-    int more = 1, running = 0;
+    int more = 1, running = 0, finished = 0;
     struct epoll_event events[64];
     for (;;) {
         double t = now();
@@ -210,8 +210,11 @@ vlit_status http_run(const http_params *p, http_next_fn next, http_done_fn done,
                 st = start(l.multi, p, headers, s, err);
             active += s->busy;
         }
-        if (!st && p->commit && pulled)
+        /* one commit per turn of the loop: the answers of the last turn and the
+         * requests about to go out */
+        if (!st && p->commit && (pulled || finished))
             st = p->commit(ctx, err);
+        finished = 0;
         if (st)
             goto out;
         if (!active && !more)
@@ -243,7 +246,7 @@ vlit_status http_run(const http_params *p, http_next_fn next, http_done_fn done,
         if (n <= 0 || (l.timer_at >= 0 && l.timer_at <= now()))
             curl_multi_socket_action(l.multi, CURL_SOCKET_TIMEOUT, 0, &running);
         CURLMsg *m;
-        int left, finished = 0;
+        int left;
         while ((m = curl_multi_info_read(l.multi, &left))) {
             if (m->msg != CURLMSG_DONE)
                 continue;
@@ -286,8 +289,6 @@ vlit_status http_run(const http_params *p, http_next_fn next, http_done_fn done,
                 stats->failed++;
             s->busy = 0;
         }
-        if (finished && p->commit && (st = p->commit(ctx, err)))
-            goto out;
     }
 out:
     for (int i = 0; slots && i < conc; i++) {

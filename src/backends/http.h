@@ -26,9 +26,10 @@ typedef struct http_params {
     double backoff_base_s;  /* first retry waits up to this; default 0.5 */
     double backoff_max_s;   /* cap of one wait; default 30 */
     uint64_t seed;          /* jitter */
-    /* Optional: called before newly pulled requests go out and after a batch
-     * of done_fn calls, so a caller journaling requests and answers commits a
-     * batch at once, before anything is sent. An error ends the run. */
+    /* Optional: called once per turn of the event loop in which done_fn ran
+     * or requests were pulled, before those requests go out and before the
+     * loop waits again, so a caller journaling requests and answers commits
+     * them in one batch before anything is sent. An error ends the run. */
     vlit_status (*commit)(void *ctx, vlit_error *err);
 } http_params;
 
