@@ -6,21 +6,28 @@ request, or scripted rules), and faults (rate limits, server errors, delays,
 dropped connections, broken JSON, answers that are not conversations) can be
 injected with a seeded random draw, so a client's retry and validation paths
 can be exercised without a real model. See README.md beside this file.
+
+The HTTP layer is a single asyncio event loop: one thread serves every
+connection, so a benchmark's load costs the server little CPU per request. On the
+wire it behaves as the http.server-based version before it did, malformed
+requests included.
 """
 
 import argparse
+import asyncio
+import email.parser
+import email.utils
 import hashlib
+import http.client
 import json
 import os
 import random
-import socket
-import socketserver
+import re
 import signal
+import socket
 import sys
-import threading
 import time
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 # The server answers anything that reaches it and is meant for local tests only,
@@ -273,23 +280,36 @@ def error_outcome(status, message, **kw):
     return Outcome(status, error_body(message, err_type, code), **kw)
 
 
+class Delayed:
+    """The delay fault's answer: `make()` builds the Outcome once `seconds` have passed.
+
+    The connection waits with asyncio.sleep, so other connections are served meanwhile.
+    """
+
+    def __init__(self, seconds, make):
+        self.seconds = seconds
+        self.make = make
+
+
 class State:
-    """Everything the handler threads share: config, the fault RNG, counters, the log."""
+    """Everything the connections share: config, the fault RNG, counters, the log.
+
+    It is only ever used from the event loop's one thread, so it needs no lock.
+    """
 
     def __init__(self, args, faults, rules):
         self.args = args
         self.faults = faults
         self.rules = rules
         self.started = int(time.time())
-        self.lock = threading.Lock()
-        self.idle = threading.Condition(self.lock)
         self.rng = random.Random(args.seed)
         self.seq = 0
         self.drawn = 0         # requests that drew a fault, for --fail-first
         self.api_done = 0      # requests to the POST endpoints, for --max-requests
         self.in_flight = 0
         self.last_activity = time.monotonic()
-        self.stop_requested = False
+        self.stop = asyncio.Event()  # set by a signal, --max-requests or --idle-exit
+        self.connections = set()     # open Connections, closed at exit
         self.stats = {
             "requests": 0,
             "by_fault": {name: 0 for name in ("none",) + FAULTS + ("fail-first",)},
@@ -301,31 +321,27 @@ class State:
         self.log = open(args.log, "a", encoding="utf-8") if args.log else None
 
     def begin(self):
-        with self.lock:
-            self.seq += 1
-            self.stats["requests"] += 1
-            self.in_flight += 1
-            self.last_activity = time.monotonic()
-            return self.seq
+        self.seq += 1
+        self.stats["requests"] += 1
+        self.in_flight += 1
+        self.last_activity = time.monotonic()
+        return self.seq
 
     def end(self, api):
-        with self.lock:
-            self.in_flight -= 1
-            self.last_activity = time.monotonic()
-            if api:
-                self.api_done += 1
-                if self.args.max_requests and self.api_done >= self.args.max_requests:
-                    self.stop_requested = True
-            self.idle.notify_all()
+        self.in_flight -= 1
+        self.last_activity = time.monotonic()
+        if api:
+            self.api_done += 1
+            if self.args.max_requests and self.api_done >= self.args.max_requests:
+                self.stop.set()
 
     def draw_fault(self):
-        # One draw per eligible request, under the lock: with a fixed seed the k-th
-        # request to arrive always gets the k-th draw, whatever the threads do.
-        with self.lock:
-            r = self.rng.random()
-            self.drawn += 1
-            if self.drawn <= self.args.fail_first:
-                return "fail-first"
+        # One draw per eligible request, in the order their bodies are complete: with a
+        # fixed seed the k-th request to arrive always gets the k-th draw.
+        r = self.rng.random()
+        self.drawn += 1
+        if self.drawn <= self.args.fail_first:
+            return "fail-first"
         total = 0.0
         for name in FAULTS:
             total += self.faults.get(name, 0.0)
@@ -334,116 +350,461 @@ class State:
         return "none"
 
     def record(self, seq, arrived, path, body, outcome):
-        with self.lock:
-            s = self.stats
-            route = path if path in ROUTES else "other"  # unknown paths must not grow the map
-            s["by_path"][route] = s["by_path"].get(route, 0) + 1
-            status = "dropped" if outcome.status is None else str(outcome.status)
-            s["by_status"][status] = s["by_status"].get(status, 0) + 1
-            if outcome.fault is not None:
-                s["by_fault"][outcome.fault] += 1
-            if path == CHAT_PATH:
-                s["completions_sent"] += outcome.completions
-            else:
-                s["embeddings_sent"] += outcome.completions
-            if self.log:
-                # Deliberately no headers here: Authorization must never reach the log.
-                line = {"seq": seq, "time": round(arrived, 3), "path": path, "fault": outcome.fault,
-                        "n": outcome.n, "status": outcome.status,
-                        "request_sha256": hashlib.sha256(body).hexdigest()}
-                self.log.write(json.dumps(line, separators=(",", ":")) + "\n")
-                self.log.flush()
+        s = self.stats
+        route = path if path in ROUTES else "other"  # unknown paths must not grow the map
+        s["by_path"][route] = s["by_path"].get(route, 0) + 1
+        status = "dropped" if outcome.status is None else str(outcome.status)
+        s["by_status"][status] = s["by_status"].get(status, 0) + 1
+        if outcome.fault is not None:
+            s["by_fault"][outcome.fault] += 1
+        if path == CHAT_PATH:
+            s["completions_sent"] += outcome.completions
+        else:
+            s["embeddings_sent"] += outcome.completions
+        if self.log:
+            # Deliberately no headers here: Authorization must never reach the log.
+            line = {"seq": seq, "time": round(arrived, 3), "path": path, "fault": outcome.fault,
+                    "n": outcome.n, "status": outcome.status,
+                    "request_sha256": hashlib.sha256(body).hexdigest()}
+            self.log.write(json.dumps(line, separators=(",", ":")) + "\n")
+            self.log.flush()
 
     def snapshot(self):
-        with self.lock:
-            return json.loads(json.dumps(self.stats))
+        return json.loads(json.dumps(self.stats))
 
-    def drain(self, timeout):
-        """Waits for requests in progress, so a stop does not cut off answers already promised."""
-        deadline = time.monotonic() + timeout
-        with self.lock:
-            while self.in_flight > 0 and time.monotonic() < deadline:
-                self.idle.wait(deadline - time.monotonic())
+    def watch_idle(self):
+        """Sets `stop` after --idle-exit seconds without requests; wakes only when it may be due."""
+        now = time.monotonic()
+        if self.in_flight:
+            due = now + self.args.idle_exit
+        else:
+            due = self.last_activity + self.args.idle_exit
+            if now >= due:
+                self.stop.set()
+                return
+        asyncio.get_running_loop().call_later(due - now, self.watch_idle)
+
+    async def drain(self, deadline):
+        """Waits (until the time.monotonic() `deadline`) for requests in progress, then closes
+        the connections, letting them send what they still buffer: a stop does not cut off
+        answers already promised."""
+        while self.in_flight > 0 and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        for conn in list(self.connections):
+            conn.close()
+        await asyncio.sleep(0)  # a connection with nothing left to send is gone after this
+        while self.connections and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
 
     def close(self):
         if self.log:
             self.log.close()
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive; every response carries Content-Length
-    server_version = "vlit-test-llm/1"
-    timeout = 60                   # an idle keep-alive connection frees its thread eventually
-    disable_nagle_algorithm = True  # headers and body are two writes; avoid the 40 ms stall
+# --- endpoints: each takes (state, seq, body) and returns an Outcome (or Delayed) ---
 
-    def version_string(self):
-        return self.server_version  # without the Python version http.server appends
+def parse_json(body):
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest(400, "the request body is not valid JSON") from None
 
-    def log_message(self, format, *args):
-        pass  # the --log file is the record; stderr access lines would only be noise
 
-    def send_error(self, code, message=None, explain=None):
-        # Errors from http.server itself (bad request line, unknown method) get the
-        # same JSON shape as the server's own; the body may be unread, so close.
-        self.close_connection = True
-        outcome = error_outcome(code, message or HTTPStatus(code).phrase)
-        self._send(outcome.status, outcome.body, [("Connection", "close")],
-                   head_only=getattr(self, "command", None) == "HEAD")
+def apply_fault(state, fault, n, answer):
+    """The answer to a valid API request that drew `fault`; answer(fault) builds the normal one."""
+    args = state.args
+    if fault == "429":
+        return error_outcome(429, "Rate limit reached (simulated by the test server)",
+                             headers=[("Retry-After", str(args.retry_after))], fault=fault, n=n)
+    if fault in ("500", "fail-first"):
+        return error_outcome(500, "The server had an error (simulated by the test server)",
+                             fault=fault, n=n)
+    if fault == "drop":
+        return Outcome(None, fault=fault, n=n)
+    if fault == "delay":
+        return Delayed(args.delay_seconds, lambda: answer(fault))
+    return answer(fault)
 
-    def do_GET(self):
-        self._dispatch("GET")
 
-    def do_POST(self):
-        self._dispatch("POST")
+def chat(state, seq, body):
+    req = parse_json(body)
+    n = check_chat(req)
+    fault = state.draw_fault()
+    return apply_fault(state, fault, n, lambda fault: chat_answer(state, seq, req, n, fault))
 
-    def do_PUT(self):
-        self._dispatch("PUT")
 
-    def do_DELETE(self):
-        self._dispatch("DELETE")
+def chat_answer(state, seq, req, n, fault):
+    if fault == "notconv":
+        contents = [NOT_CONVERSATIONS[i % len(NOT_CONVERSATIONS)] for i in range(n)]
+    else:
+        contents = None
+        last_user = next((message_text(m.get("content")) for m in reversed(req["messages"])
+                          if m["role"] == "user"), "")
+        for match, replies in state.rules:
+            if match in last_user:
+                contents = [replies[i % len(replies)] for i in range(n)]
+                break
+        if contents is None:
+            contents = default_replies(req, n)
+    prompt_tokens = sum(words(message_text(m.get("content"))) for m in req["messages"])
+    completion_tokens = sum(words(c) for c in contents)
+    payload = compact({
+        "id": f"chatcmpl-vlit-{seq}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": req["model"],
+        "choices": [{"index": i, "message": {"role": "assistant", "content": c},
+                     "finish_reason": "stop"} for i, c in enumerate(contents)],
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                  "total_tokens": prompt_tokens + completion_tokens},
+    })
+    if fault == "malformed":
+        # Any proper prefix of a JSON object is invalid JSON. Its choices are not
+        # counted as sent: no client can read them.
+        return Outcome(200, payload[:len(payload) // 2], fault=fault, n=n)
+    return Outcome(200, payload, fault=fault, n=n, completions=n)
 
-    def do_PATCH(self):
-        self._dispatch("PATCH")
 
-    def _dispatch(self, method):
-        state = self.server.state
-        arrived = time.time()
-        seq = state.begin()
-        path = urlsplit(self.path).path  # the query string is never logged
-        api = method == "POST" and path in (CHAT_PATH, EMBED_PATH)
-        body = b""
-        try:
+def embeddings(state, seq, body):
+    req = parse_json(body)
+    inputs = check_embeddings(req)
+    fault = state.draw_fault()
+    if fault == "notconv":
+        fault = "none"  # there is no conversation in an embedding to get wrong
+    return apply_fault(state, fault, len(inputs),
+                       lambda fault: embeddings_answer(state, req, inputs, fault))
+
+
+def embeddings_answer(state, req, inputs, fault):
+    dim = state.args.embed_dim
+    tokens = sum(words(x) for x in inputs)
+    payload = compact({
+        "object": "list",
+        "data": [{"object": "embedding", "index": i, "embedding": embedding(x, dim)}
+                 for i, x in enumerate(inputs)],
+        "model": req["model"],
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+    })
+    if fault == "malformed":
+        return Outcome(200, payload[:len(payload) // 2], fault=fault, n=len(inputs))
+    return Outcome(200, payload, fault=fault, n=len(inputs), completions=len(inputs))
+
+
+def models(state, seq, body):
+    return Outcome(200, compact({"object": "list", "data": [
+        {"id": state.args.model, "object": "model", "created": state.started, "owned_by": "vlit"}]}))
+
+
+def health(state, seq, body):
+    return Outcome(200, compact({"status": "ok"}))
+
+
+def stats(state, seq, body):
+    return Outcome(200, compact(state.snapshot()))
+
+
+ROUTES = {
+    CHAT_PATH: ("POST", chat),
+    EMBED_PATH: ("POST", embeddings),
+    "/v1/models": ("GET", models),
+    "/health": ("GET", health),
+    "/stats": ("GET", stats),
+}
+
+
+# --- the HTTP layer -----------------------------------------------------------------
+#
+# It reproduces what http.server's BaseHTTPRequestHandler (HTTP/1.1, the server's
+# former base) did on the wire: the same reads with the same limits, the same
+# answers to malformed requests, the same response headers. Only the threads are gone.
+
+SERVER_NAME = "vlit-test-llm/1"
+IDLE_TIMEOUT = 60      # seconds a connection may keep the server waiting for bytes
+MAX_LINE = 65536       # http.client's limit on the request line and each header line
+MAX_HEADERS = 100      # ... and on the header lines, the blank line that ends them included
+METHODS = frozenset(("GET", "POST", "PUT", "DELETE", "PATCH"))  # the others get 501
+PHRASES = {s.value: s.phrase for s in HTTPStatus}
+HEADERS_WANTED = ("connection", "expect", "transfer-encoding", "content-length")
+# A header line that http.server's email parser reads as one plain "Name: value"
+# field. Any other line (folded, with a stray CR, not a field at all) sends the whole
+# header block through that parser, so odd requests are read exactly as before.
+FIELD_RE = re.compile(rb"([!-9;-~]+):[ \t]*([^\r\n]*)\r?\n")
+
+_date_cache = (0, "")
+
+
+def http_date():
+    """The Date header's value, formatted once per second."""
+    global _date_cache
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache = (now, email.utils.formatdate(now, usegmt=True))
+    return _date_cache[1]
+
+
+def http_version(word):
+    """(major, minor) of "HTTP/x.y"; ValueError or IndexError as in http.server's parse_request."""
+    if not word.startswith("HTTP/"):
+        raise ValueError
+    number = word.split("/", 1)[1].split(".")
+    if len(number) != 2:
+        raise ValueError
+    return int(number[0]), int(number[1])
+
+
+def header_fields(lines):
+    """The header fields the server uses (HEADERS_WANTED), lower-case name -> value, from
+    the header lines read; of repeated fields the first counts, as with http.server."""
+    fields = {}
+    for line in lines[:-1]:  # the last line is the blank one (or the end of input) that ended them
+        m = FIELD_RE.fullmatch(line)
+        if m is None:
+            return header_fields_slowly(lines)
+        name = m[1].decode("ascii").lower()
+        if name in HEADERS_WANTED and name not in fields:
+            fields[name] = m[2].decode("iso-8859-1")
+    return fields
+
+
+def header_fields_slowly(lines):
+    # What http.client.parse_headers made of the lines http.server had read.
+    msg = email.parser.Parser(_class=http.client.HTTPMessage).parsestr(
+        b"".join(lines).decode("iso-8859-1"))
+    fields = {name: msg.get(name) for name in HEADERS_WANTED}
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+class Request:
+    """A request whose headers have arrived: counted, and in progress until answered."""
+
+    __slots__ = ("method", "path", "version", "close", "arrived", "seq", "api")
+
+    def __init__(self, state, method, path, version, close):
+        self.method = method
+        self.path = path        # without the query string, which is never logged
+        self.version = version  # as the request line gave it
+        self.close = close      # close the connection after the answer
+        self.arrived = time.time()
+        self.seq = state.begin()
+        self.api = method == "POST" and path in (CHAT_PATH, EMBED_PATH)
+
+
+# Every connection receives into this one buffer and copies what arrived out of it at
+# once (all on one thread). A BufferedProtocol because the plain Protocol's recv()
+# allocates 256 KiB for every read, which glibc maps and unmaps each time.
+RECV_BUFFER = memoryview(bytearray(256 * 1024))
+
+
+class Connection(asyncio.BufferedProtocol):
+    """One client connection: reads requests from the bytes received and answers them in order.
+
+    The parser is a chain of steps over a receive buffer (`self.step`); a step consumes
+    what it needs and returns True to go on, or False to wait for more bytes (or to
+    stop, once the connection is closing). _readline and _read behave like the
+    buffered socket file http.server read from, end of input included, so each step
+    makes the very reads, with the same limits, that http.server made.
+    """
+
+    def __init__(self, state):
+        self.state = state
+        self.loop = asyncio.get_running_loop()
+        self.transport = None
+        self.buf = bytearray()
+        self.pos = 0                 # bytes of buf already consumed
+        self.eof = False             # the client has sent everything it will send
+        self.closing = False
+        self.busy = False            # a delayed answer is pending; later requests wait
+        self.write_paused = False    # the client is not reading its answers
+        self.last_io = self.loop.time()
+        self.timer = None
+        self.task = None             # the delayed answer's task (the loop keeps only a weak reference)
+        self.step = self._request_line
+        # The request being read: request line and headers, then the body.
+        self.method = self.target = self.version = None
+        self.close_after = True
+        self.lines = []
+        self.req = None              # set once the headers are in, until the body is
+        self.length = 0
+        self.total = 0
+        self.chunks = []
+
+    # --- asyncio callbacks ---------------------------------------------------------
+
+    def connection_made(self, transport):
+        self.transport = transport
+        self.state.connections.add(self)
+        self.timer = self.loop.call_later(IDLE_TIMEOUT, self._check_idle)
+
+    def get_buffer(self, sizehint):
+        return RECV_BUFFER
+
+    def buffer_updated(self, nbytes):
+        self.buf += RECV_BUFFER[:nbytes]
+        self.last_io = self.loop.time()
+        self._run()
+
+    def eof_received(self):
+        self.eof = True
+        self._run()
+        return True  # keep the socket open: what was received still gets its answers
+
+    def connection_lost(self, exc):
+        self.closing = True
+        self.timer.cancel()
+        self.state.connections.discard(self)
+        if self.req is not None:
+            # Gone in the middle of a request body: the request was counted when its
+            # headers arrived and is over now, with nothing to log or answer.
+            self.state.end(self.req.api)
+            self.req = None
+
+    def pause_writing(self):
+        self.write_paused = True
+        self._flow()
+
+    def resume_writing(self):
+        self.write_paused = False
+        self.last_io = self.loop.time()
+        self._flow()
+
+    # --- reading ---------------------------------------------------------------------
+
+    def _run(self):
+        """Parses and answers what the buffer holds, as far as it goes."""
+        while not (self.busy or self.write_paused or self.closing):
             try:
-                body = self._read_body(method)
-                route = ROUTES.get(path)
-                if route is None:
-                    outcome = error_outcome(404, f"Invalid URL ({method} {path})")
-                elif route[0] != method:
-                    outcome = error_outcome(405, f"{path} accepts {route[0]} only",
-                                            headers=[("Allow", route[0])])
-                else:
-                    outcome = route[1](self, seq, body)
+                if not self.step():
+                    break
             except BadRequest as e:
-                outcome = error_outcome(e.status, str(e), close=e.close)
-            state.record(seq, arrived, path, body, outcome)
-            if outcome.status is None:
-                self._drop()
-            else:
-                if outcome.close:
-                    self.close_connection = True
-                    outcome.headers.append(("Connection", "close"))
-                self._send(outcome.status, outcome.body, outcome.headers)
-        finally:
-            state.end(api)
+                # No length, a bad one, too large, bad chunked encoding: answered and
+                # logged like any request, with an empty body.
+                req, self.req = self.req, None
+                self.step = self._request_line
+                self._respond(req, b"", error_outcome(e.status, str(e), close=e.close))
+        if self.pos:
+            del self.buf[:self.pos]  # cheap: bytearray drops a prefix without copying
+            self.pos = 0
 
-    def _read_body(self, method):
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            return self._read_chunked()
-        length = self.headers.get("Content-Length")
+    def _flow(self):
+        """Reads only while requests can be answered: not while one is delayed, nor while
+        the client leaves its answers unread (http.server's thread read nothing then either)."""
+        if self.closing:
+            return
+        if self.busy or self.write_paused:
+            self.transport.pause_reading()
+        else:
+            if not self.eof:
+                self.transport.resume_reading()
+            self._run()
+
+    def _readline(self, limit):
+        """Like readline(limit) of a buffered file: a line with its newline, or `limit`
+        bytes, or at the end of input what is left; None until one of those is there."""
+        buf, pos = self.buf, self.pos
+        end = buf.find(b"\n", pos, pos + limit)
+        if end >= 0:
+            end += 1
+        elif len(buf) - pos >= limit:
+            end = pos + limit
+        elif self.eof:
+            end = len(buf)
+        else:
+            return None
+        self.pos = end
+        return bytes(buf[pos:end])
+
+    def _read(self, size):
+        """Like read(size) of a buffered file: `size` bytes, or fewer at the end of input."""
+        buf, pos = self.buf, self.pos
+        if len(buf) - pos >= size:
+            end = pos + size
+        elif self.eof:
+            end = len(buf)
+        else:
+            return None
+        self.pos = end
+        return bytes(buf[pos:end])
+
+    # --- the parser's steps, in the order http.server read a request -----------------
+
+    def _request_line(self):
+        line = self._readline(MAX_LINE + 1)
+        if line is None:
+            return False
+        self.method, self.version, self.close_after = None, "HTTP/0.9", True
+        if len(line) > MAX_LINE:
+            self.method = self.version = ""
+            return self._http_error(414)
+        if not line:
+            return self.close()  # the client is done
+        text = str(line, "iso-8859-1").rstrip("\r\n")
+        words = text.split()
+        if not words:
+            return self.close()  # a blank line: http.server closed without an answer
+        if len(words) >= 3:
+            word = words[-1]
+            try:
+                number = http_version(word)
+            except (ValueError, IndexError):
+                return self._http_error(400, f"Bad request version ({word!r})")
+            if number >= (1, 1):
+                self.close_after = False  # HTTP/1.1 keeps the connection open by default
+            if number >= (2, 0):
+                return self._http_error(505, f"Invalid HTTP version ({word.split('/', 1)[1]})")
+            self.version = word
+        if not 2 <= len(words) <= 3:
+            return self._http_error(400, f"Bad request syntax ({text!r})")
+        method, target = words[:2]
+        if len(words) == 2:  # HTTP/0.9: GET only, answered with a bare body
+            if method != "GET":
+                return self._http_error(400, f"Bad HTTP/0.9 request type ({method!r})")
+        self.method = method
+        self.target = "/" + target.lstrip("/") if target.startswith("//") else target
+        self.lines = []
+        self.step = self._headers
+        return True
+
+    def _headers(self):
+        lines = self.lines
+        while True:
+            line = self._readline(MAX_LINE + 1)
+            if line is None:
+                return False
+            if len(line) > MAX_LINE:
+                return self._http_error(431, "Line too long")
+            lines.append(line)
+            if len(lines) > MAX_HEADERS:
+                return self._http_error(431, "Too many headers")
+            if line in (b"\r\n", b"\n", b""):
+                return self._start(header_fields(lines))
+
+    def _start(self, fields):
+        """The headers are in: Connection and Expect, then the request begins and its body follows."""
+        conntype = fields.get("connection", "").lower()
+        if conntype == "close":
+            self.close_after = True
+        elif conntype == "keep-alive":
+            self.close_after = False
+        # (http.server compared the version strings, so "HTTP/1.10" counts as well.)
+        if fields.get("expect", "").lower() == "100-continue" and self.version >= "HTTP/1.1":
+            self._write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        if self.method not in METHODS:
+            return self._http_error(501, f"Unsupported method ({self.method!r})")
+        try:
+            path = urlsplit(self.target).path
+        except ValueError:  # e.g. "http://[::1" (the threaded version died here with a traceback)
+            return self._http_error(400, f"Bad request target ({self.target!r})")
+        self.req = Request(self.state, self.method, path, self.version, self.close_after)
+        # The body: chunked, or Content-Length bytes, or none (but a POST needs one).
+        if fields.get("transfer-encoding", "").lower() == "chunked":
+            self.chunks, self.total = [], 0
+            self.step = self._chunk_size
+            return True
+        length = fields.get("content-length")
         if length is None:
-            if method == "POST":
+            if self.method == "POST":
                 raise BadRequest(411, "Content-Length or chunked encoding required", close=True)
-            return b""
+            return self._body_done(b"")
         try:
             size = int(length)
             if size < 0:
@@ -452,170 +813,165 @@ class Handler(BaseHTTPRequestHandler):
             raise BadRequest(400, "bad Content-Length", close=True) from None
         if size > MAX_BODY:
             raise BadRequest(413, f"request body larger than {MAX_BODY} bytes", close=True)
-        body = self.rfile.read(size)
-        if len(body) < size:
-            raise BadRequest(400, "request body shorter than Content-Length", close=True)
-        return body
+        self.length = size
+        self.step = self._body
+        return True
 
-    def _read_chunked(self):
-        chunks, total = [], 0
+    def _body(self):
+        body = self._read(self.length)
+        if body is None:
+            return False
+        if len(body) < self.length:
+            raise BadRequest(400, "request body shorter than Content-Length", close=True)
+        return self._body_done(body)
+
+    def _chunk_size(self):
+        line = self._readline(1024)
+        if line is None:
+            return False
         try:
-            while True:
-                size = int(self.rfile.readline(1024).split(b";", 1)[0].strip(), 16)
-                if size == 0:
-                    break
-                total += size
-                if total > MAX_BODY:
-                    raise BadRequest(413, f"request body larger than {MAX_BODY} bytes", close=True)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline(1024)  # the CRLF that ends each chunk
-            while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
-                pass  # trailers carry nothing the server needs
+            size = int(line.split(b";", 1)[0].strip(), 16)
         except ValueError:
             raise BadRequest(400, "bad chunked encoding", close=True) from None
-        return b"".join(chunks)
+        if size < 0:  # the threaded version read to the end of input first, then failed alike
+            raise BadRequest(400, "bad chunked encoding", close=True)
+        if size == 0:
+            self.step = self._trailers
+            return True
+        self.total += size
+        if self.total > MAX_BODY:
+            raise BadRequest(413, f"request body larger than {MAX_BODY} bytes", close=True)
+        self.length = size
+        self.step = self._chunk_data
+        return True
 
-    def _send(self, status, body, headers, head_only=False):
+    def _chunk_data(self):
+        data = self._read(self.length)
+        if data is None:
+            return False
+        self.chunks.append(data)
+        self.step = self._chunk_end
+        return True
+
+    def _chunk_end(self):
+        if self._readline(1024) is None:  # the CRLF that ends each chunk
+            return False
+        self.step = self._chunk_size
+        return True
+
+    def _trailers(self):
+        while True:
+            line = self._readline(65537)
+            if line is None:
+                return False
+            if line in (b"\r\n", b"\n", b""):  # trailers carry nothing the server needs
+                return self._body_done(b"".join(self.chunks))
+
+    def _body_done(self, body):
+        req, self.req = self.req, None
+        self.step = self._request_line
+        self._dispatch(req, body)
+        return True
+
+    # --- answering -------------------------------------------------------------------
+
+    def _dispatch(self, req, body):
+        route = ROUTES.get(req.path)
         try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in headers:
-                self.send_header(name, value)
-            self.end_headers()
-            if not head_only:  # a HEAD answer announces the body's length but never sends it
-                self.wfile.write(body)
-        except (ConnectionError, TimeoutError):
-            self.close_connection = True  # the client went away; nothing to tell it
-
-    def _drop(self):
-        # The "drop" fault: the client sees the connection end with no response at all.
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-    # --- endpoints: each returns an Outcome ---------------------------------------
-
-    def _parse(self, body):
-        try:
-            return json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise BadRequest(400, "the request body is not valid JSON") from None
-
-    def _early_fault(self, fault, n):
-        """Faults that replace the answer entirely; None for the ones that alter it."""
-        args = self.server.state.args
-        if fault == "429":
-            return error_outcome(429, "Rate limit reached (simulated by the test server)",
-                                 headers=[("Retry-After", str(args.retry_after))], fault=fault, n=n)
-        if fault in ("500", "fail-first"):
-            return error_outcome(500, "The server had an error (simulated by the test server)",
-                                 fault=fault, n=n)
-        if fault == "drop":
-            return Outcome(None, fault=fault, n=n)
-        if fault == "delay":
-            time.sleep(args.delay_seconds)
-        return None
-
-    def chat(self, seq, body):
-        state = self.server.state
-        req = self._parse(body)
-        n = check_chat(req)
-        fault = state.draw_fault()
-        early = self._early_fault(fault, n)
-        if early:
-            return early
-        if fault == "notconv":
-            contents = [NOT_CONVERSATIONS[i % len(NOT_CONVERSATIONS)] for i in range(n)]
+            if route is None:
+                outcome = error_outcome(404, f"Invalid URL ({req.method} {req.path})")
+            elif route[0] != req.method:
+                outcome = error_outcome(405, f"{req.path} accepts {route[0]} only",
+                                        headers=[("Allow", route[0])])
+            else:
+                outcome = route[1](self.state, req.seq, body)
+        except BadRequest as e:
+            outcome = error_outcome(e.status, str(e), close=e.close)
+        except BaseException:
+            self.state.end(req.api)  # a bug: asyncio prints the traceback and drops the connection
+            raise
+        if isinstance(outcome, Delayed):
+            self.busy = True  # this connection waits; the others carry on
+            self._flow()
+            self.task = self.loop.create_task(self._respond_later(req, body, outcome))
         else:
-            contents = None
-            last_user = next((message_text(m.get("content")) for m in reversed(req["messages"])
-                              if m["role"] == "user"), "")
-            for match, replies in state.rules:
-                if match in last_user:
-                    contents = [replies[i % len(replies)] for i in range(n)]
-                    break
-            if contents is None:
-                contents = default_replies(req, n)
-        prompt_tokens = sum(words(message_text(m.get("content"))) for m in req["messages"])
-        completion_tokens = sum(words(c) for c in contents)
-        payload = compact({
-            "id": f"chatcmpl-vlit-{seq}",
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": req["model"],
-            "choices": [{"index": i, "message": {"role": "assistant", "content": c},
-                         "finish_reason": "stop"} for i, c in enumerate(contents)],
-            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                      "total_tokens": prompt_tokens + completion_tokens},
-        })
-        if fault == "malformed":
-            # Any proper prefix of a JSON object is invalid JSON. Its choices are not
-            # counted as sent: no client can read them.
-            return Outcome(200, payload[:len(payload) // 2], fault=fault, n=n)
-        return Outcome(200, payload, fault=fault, n=n, completions=n)
+            self._respond(req, body, outcome)
 
-    def embeddings(self, seq, body):
-        state = self.server.state
-        req = self._parse(body)
-        inputs = check_embeddings(req)
-        fault = state.draw_fault()
-        if fault == "notconv":
-            fault = "none"  # there is no conversation in an embedding to get wrong
-        early = self._early_fault(fault, len(inputs))
-        if early:
-            return early
-        dim = state.args.embed_dim
-        tokens = sum(words(x) for x in inputs)
-        payload = compact({
-            "object": "list",
-            "data": [{"object": "embedding", "index": i, "embedding": embedding(x, dim)}
-                     for i, x in enumerate(inputs)],
-            "model": req["model"],
-            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
-        })
-        if fault == "malformed":
-            return Outcome(200, payload[:len(payload) // 2], fault=fault, n=len(inputs))
-        return Outcome(200, payload, fault=fault, n=len(inputs), completions=len(inputs))
+    async def _respond_later(self, req, body, delayed):
+        try:
+            await asyncio.sleep(delayed.seconds)
+            outcome = delayed.make()
+        except BaseException:
+            self.state.end(req.api)  # cancelled at exit, or a bug
+            raise
+        self._respond(req, body, outcome)
+        self.busy = False
+        self.task = None
+        self._flow()  # on to the requests that came in meanwhile
 
-    def models(self, seq, body):
-        state = self.server.state
-        return Outcome(200, compact({"object": "list", "data": [
-            {"id": state.args.model, "object": "model", "created": state.started, "owned_by": "vlit"}]}))
+    def _respond(self, req, body, outcome):
+        """Records the outcome (counters, log), then sends it or drops the connection."""
+        try:
+            self.state.record(req.seq, req.arrived, req.path, body, outcome)
+            if outcome.status is None:
+                self.close()  # the drop fault: no response at all
+            else:
+                if outcome.close:
+                    req.close = True
+                    outcome.headers.append(("Connection", "close"))
+                self._send(outcome.status, outcome.body, outcome.headers, req.version)
+                if req.close:
+                    self.close()
+        finally:
+            self.state.end(req.api)
 
-    def health(self, seq, body):
-        return Outcome(200, compact({"status": "ok"}))
+    def _http_error(self, status, message=None):
+        """An error of the HTTP layer itself (bad request line, unknown method...), answered
+        as http.server's send_error did, but in the server's JSON error shape: not counted
+        or logged, and the connection closes since the body may be unread."""
+        outcome = error_outcome(status, message or PHRASES[status])
+        self._send(status, outcome.body, [("Connection", "close")], self.version,
+                   head_only=self.method == "HEAD")
+        return self.close()
 
-    def stats(self, seq, body):
-        return Outcome(200, compact(self.server.state.snapshot()))
+    def _send(self, status, body, headers, version, head_only=False):
+        # A HEAD answer announces the body's length but never sends it; an HTTP/0.9
+        # request (or a request line too bad to tell) got the bare body from http.server.
+        data = b"" if head_only else body
+        if version != "HTTP/0.9":
+            head = (f"HTTP/1.1 {status} {PHRASES[status]}\r\nServer: {SERVER_NAME}\r\n"
+                    f"Date: {http_date()}\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(body)}\r\n")
+            for name, value in headers:
+                head += f"{name}: {value}\r\n"
+            data = (head + "\r\n").encode("latin-1") + data
+        self._write(data)
+        self.last_io = self.loop.time()
 
+    def _write(self, data):
+        if not self.closing:  # else the client went away; nothing to tell it
+            self.transport.write(data)
+            if self.transport.is_closing():
+                # The send failed (the client reset the connection): stop here, as the
+                # threaded version did, rather than answer pipelined requests nobody reads.
+                self.closing = True
 
-ROUTES = {
-    CHAT_PATH: ("POST", Handler.chat),
-    EMBED_PATH: ("POST", Handler.embeddings),
-    "/v1/models": ("GET", Handler.models),
-    "/health": ("GET", Handler.health),
-    "/stats": ("GET", Handler.stats),
-}
+    def close(self):
+        if not self.closing:
+            self.closing = True
+            self.transport.close()  # after what is still buffered has been sent
+        return False
 
-
-class Server(ThreadingHTTPServer):
-    daemon_threads = True      # a stuck client must never keep the process alive
-    request_queue_size = 1024  # listen backlog: benchmarks open hundreds of connections at once
-
-    def server_bind(self):
-        # HTTPServer.server_bind looks up the host's FQDN; skipping it means start-up
-        # never waits on a resolver.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = "localhost", self.server_address[1]
-
-    def handle_error(self, request, client_address):
-        # Clients that hang up mid-request are normal under load and not worth a traceback.
-        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            return
-        super().handle_error(request, client_address)
+    def _check_idle(self):
+        # The 60 s socket timeout of the threaded version: a client that keeps the server
+        # waiting that long for bytes (or for room to write its answer) is cut off, unanswered.
+        now = self.loop.time()
+        due = (now if self.busy else self.last_io) + IDLE_TIMEOUT
+        if now >= due:
+            self.closing = True
+            self.transport.abort()
+        else:
+            self.timer = self.loop.call_at(due, self._check_idle)
 
 
 def write_port_file(path, port):
@@ -663,44 +1019,52 @@ def parse_args(argv):
     return args
 
 
+def listen(port):
+    # As socketserver's TCPServer did (so errors read the same): SO_REUSEADDR, bind, listen.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((HOST, port))
+        sock.listen(1024)  # the backlog: benchmarks open hundreds of connections at once
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+async def serve(state, sock):
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: Connection(state), sock=sock, backlog=1024)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, state.stop.set)
+    port = sock.getsockname()[1]
+    args = state.args
+    if args.port_file:
+        write_port_file(args.port_file, port)
+    print(f"llm_server: listening on http://{HOST}:{port}", file=sys.stderr, flush=True)
+    if args.idle_exit:
+        state.watch_idle()
+
+    await state.stop.wait()
+    server.close()  # no new connections; requests in progress may finish
+    await state.drain(time.monotonic() + args.delay_seconds + 1.0)
+    return 0
+
+
 def main(argv=None):
     args = parse_args(argv)
     try:
         faults = parse_faults(args.faults)
         rules = load_replies(args.replies) if args.replies else []
         state = State(args, faults, rules)
-        server = Server((HOST, args.port), Handler)
+        sock = listen(args.port)
     except (ValueError, OSError) as e:
         print(f"llm_server: {e}", file=sys.stderr)
         return 2
-    server.state = state
-
-    # The handler only sets a flag: anything that takes a lock in a signal handler
-    # could deadlock against the interrupted main thread.
-    signalled = []
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda signum, frame: signalled.append(signum))
-
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
-    port = server.server_address[1]
-    if args.port_file:
-        write_port_file(args.port_file, port)
-    print(f"llm_server: listening on http://{HOST}:{port}", file=sys.stderr, flush=True)
-
-    while not signalled:
-        with state.lock:
-            if state.stop_requested:
-                break
-            if (args.idle_exit and state.in_flight == 0
-                    and time.monotonic() - state.last_activity >= args.idle_exit):
-                break
-        time.sleep(0.05)
-
-    server.shutdown()
-    state.drain(args.delay_seconds + 1.0)
-    server.server_close()
-    state.close()
-    return 0
+    try:
+        return asyncio.run(serve(state, sock))
+    finally:
+        state.close()
 
 
 if __name__ == "__main__":
