@@ -57,5 +57,7 @@ int cmd_clue(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_mix(int argc, char **argv);
+int cmd_lm(int argc, char **argv);
+int cmd_iqa(int argc, char **argv);
 
 #endif

@@ -9,6 +9,7 @@ packages=(
   cmake make gcc g++ pkg-config        # build
   libyajl-dev                          # JSON (streaming parser; bench/json-choice says why)
   libjpeg62-turbo-dev libpng-dev       # images
+  zlib1g-dev                           # deflate: the compression ratio of visual complexity
   libtesseract-dev tesseract-ocr-eng   # OCR for collect --ocr
   libsqlite3-dev libssl-dev            # the run store of LLM requests (SQLite; SHA-256 keys from libcrypto)
   libcurl4-openssl-dev                 # the HTTP client for model servers

@@ -7,6 +7,7 @@
  *   sample.h   instruction samples and their dataset formats (LLaVA, ...)
  *   collect.h  stage 1: annotations -> clue records -> clue text
  *   generate.h stage 2: clue records -> instruction samples (AA)
+ *   lm.h       n-gram language models (ARPA, binary form, Kneser-Ney trainer)
  * The library never prints and never exits; the `vlit` command does.
  */
 #ifndef VLIT_VLIT_H
@@ -15,6 +16,8 @@
 #include "base.h"
 #include "collect.h"
 #include "generate.h"
+#include "iqa.h"
+#include "lm.h"
 #include "sample.h"
 
 #endif

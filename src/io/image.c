@@ -11,6 +11,9 @@
 
 typedef enum { FMT_UNKNOWN, FMT_JPEG, FMT_PNG } file_format;
 
+/* what image_read does: read the header only, decode as stored, decode to gray */
+enum { READ_PROBE = 0, READ_DECODE = 1, READ_GRAY = 2 };
+
 static file_format sniff(FILE *fp)
 {
     unsigned char sig[8] = {0};
@@ -72,7 +75,9 @@ static vlit_status jpeg_read(FILE *fp, const char *path, int decode, vlit_image 
         return vlit_err(err, VLIT_ERR_LIMIT, "%s: %ux%u pixels is more than the limit", path, cinfo.image_width,
                         cinfo.image_height);
     }
-    cinfo.out_color_space = cinfo.num_components == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    /* gray: libjpeg hands out the decoded luma plane as it is, which is both
+     * the Y of the colour image and the fastest decode (no chroma work) */
+    cinfo.out_color_space = cinfo.num_components == 1 || decode == READ_GRAY ? JCS_GRAYSCALE : JCS_RGB;
     jpeg_start_decompress(&cinfo);
     size_t stride = (size_t)cinfo.output_width * (size_t)cinfo.output_components;
     pixels = malloc(stride * cinfo.output_height);
@@ -92,6 +97,18 @@ static vlit_status jpeg_read(FILE *fp, const char *path, int decode, vlit_image 
 }
 
 /* ---- PNG --------------------------------------------------------------- */
+
+/* In place, with libjpeg's fixed-point BT.601 weights (jccolor.c's scale of
+ * 2^16), so a PNG and a JPEG of the same picture give the same gray. */
+static void rgb_to_gray(vlit_image *img)
+{
+    size_t n = (size_t)img->width * (size_t)img->height;
+    const uint8_t *src = img->pixels;
+    uint8_t *dst = img->pixels;
+    for (size_t i = 0; i < n; i++, src += 3)
+        dst[i] = (uint8_t)((19595u * src[0] + 38470u * src[1] + 7471u * src[2] + 32768u) >> 16);
+    img->channels = 1;
+}
 
 typedef struct png_fail {
     char message[256];
@@ -176,21 +193,43 @@ static vlit_status png_read(FILE *fp, const char *path, int decode, vlit_image *
         out->pixels = NULL;
         return vlit_err(err, VLIT_ERR_IMAGE, "%s: unsupported PNG layout (%d channels)", path, channels);
     }
+    if (decode == READ_GRAY && channels == 3)
+        rgb_to_gray(out);
     return VLIT_OK;
 }
 
-static vlit_status image_read(const char *path, int decode, vlit_image *out, vlit_error *err)
+static vlit_status read_stream(FILE *fp, const char *name, int mode, vlit_image *out, vlit_error *err)
+{
+    switch (sniff(fp)) {
+    case FMT_JPEG: return jpeg_read(fp, name, mode, out, err);
+    case FMT_PNG: return png_read(fp, name, mode, out, err);
+    default: return vlit_err(err, VLIT_ERR_IMAGE, "%s: not a JPEG or PNG image", name);
+    }
+}
+
+static vlit_status image_read(const char *path, int mode, vlit_image *out, vlit_error *err)
 {
     memset(out, 0, sizeof *out);
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return vlit_err(err, VLIT_ERR_IMAGE, "%s: cannot open image: %s", path, strerror(errno));
-    vlit_status st;
-    switch (sniff(fp)) {
-    case FMT_JPEG: st = jpeg_read(fp, path, decode, out, err); break;
-    case FMT_PNG: st = png_read(fp, path, decode, out, err); break;
-    default: st = vlit_err(err, VLIT_ERR_IMAGE, "%s: not a JPEG or PNG image", path);
-    }
+    vlit_status st = read_stream(fp, path, mode, out, err);
+    fclose(fp);
+    return st;
+}
+
+/* Memory goes through fmemopen so that files and bytes share every line of
+ * the decoders. */
+static vlit_status mem_read(const void *data, size_t size, const char *name, int mode, vlit_image *out,
+                            vlit_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (size == 0) /* fmemopen refuses an empty buffer */
+        return vlit_err(err, VLIT_ERR_IMAGE, "%s: not a JPEG or PNG image", name);
+    FILE *fp = fmemopen((void *)data, size, "rb");
+    if (!fp)
+        return vlit_err(err, VLIT_ERR_NOMEM, "%s: cannot read image bytes: %s", name, strerror(errno));
+    vlit_status st = read_stream(fp, name, mode, out, err);
     fclose(fp);
     return st;
 }
@@ -198,7 +237,7 @@ static vlit_status image_read(const char *path, int decode, vlit_image *out, vli
 vlit_status vlit_image_probe(const char *path, int *width, int *height, vlit_error *err)
 {
     vlit_image img;
-    vlit_status st = image_read(path, 0, &img, err);
+    vlit_status st = image_read(path, READ_PROBE, &img, err);
     if (!st) {
         *width = img.width;
         *height = img.height;
@@ -206,7 +245,33 @@ vlit_status vlit_image_probe(const char *path, int *width, int *height, vlit_err
     return st;
 }
 
-vlit_status vlit_image_load(const char *path, vlit_image *out, vlit_error *err) { return image_read(path, 1, out, err); }
+vlit_status vlit_image_load(const char *path, vlit_image *out, vlit_error *err)
+{
+    return image_read(path, READ_DECODE, out, err);
+}
+
+vlit_status vlit_image_load_gray(const char *path, vlit_image *out, vlit_error *err)
+{
+    return image_read(path, READ_GRAY, out, err);
+}
+
+vlit_status vlit_image_probe_mem(const void *data, size_t size, const char *name, int *width, int *height,
+                                 vlit_error *err)
+{
+    vlit_image img;
+    vlit_status st = mem_read(data, size, name, READ_PROBE, &img, err);
+    if (!st) {
+        *width = img.width;
+        *height = img.height;
+    }
+    return st;
+}
+
+vlit_status vlit_image_load_mem(const void *data, size_t size, const char *name, int gray, vlit_image *out,
+                                vlit_error *err)
+{
+    return mem_read(data, size, name, gray ? READ_GRAY : READ_DECODE, out, err);
+}
 
 void vlit_image_free(vlit_image *img)
 {

@@ -21,6 +21,18 @@ typedef struct vlit_image {
 /* Decodes to 8-bit gray or RGB (alpha dropped, 16-bit reduced, palettes
  * expanded). free() pixels, or call vlit_image_free. */
 vlit_status vlit_image_load(const char *path, vlit_image *out, vlit_error *err);
+/* Decodes to 8-bit gray (channels 1). A JPEG is decoded straight to its
+ * luma (libjpeg's JCS_GRAYSCALE: no chroma upsampling or colour conversion);
+ * a PNG is decoded as above and converted with libjpeg's BT.601 weights
+ * (0.299 R + 0.587 G + 0.114 B, rounded), so both give the same Y. */
+vlit_status vlit_image_load_gray(const char *path, vlit_image *out, vlit_error *err);
+/* The same from bytes in memory (fuzzing, images inside archives); name
+ * labels the messages. gray: decode as vlit_image_load_gray, else as
+ * vlit_image_load. */
+vlit_status vlit_image_probe_mem(const void *data, size_t size, const char *name, int *width, int *height,
+                                 vlit_error *err);
+vlit_status vlit_image_load_mem(const void *data, size_t size, const char *name, int gray, vlit_image *out,
+                                vlit_error *err);
 void vlit_image_free(vlit_image *img);
 
 #endif

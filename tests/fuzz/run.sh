@@ -8,7 +8,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(realpath -m "${2:-$root/build-fuzz}")
 shift $(( $# > 2 ? 2 : $# )) || true
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(json samples collect clue conversation reply)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(json samples collect clue conversation reply arpa lmbin)
 
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DVLIT_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build "$build" -j2 --target $(printf 'fuzz_%s ' "${harnesses[@]}") > /dev/null
@@ -55,6 +55,8 @@ printf 'Here you go:\n```\nUser: What is on the table?\nAI: Two cups.\n\nBoth ar
 printf '[{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]' > "$corpus/conversation/json"
 mkdir -p "$corpus/reply"
 printf '{"id":"c","object":"chat.completion","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"User: q?\\nAI: a."},"finish_reason":"stop"},{"index":1,"message":{"role":"assistant","content":"I cannot help."}}],"usage":{"prompt_tokens":12,"completion_tokens":5,"total_tokens":17}}' > "$corpus/reply/two"
+mkdir -p "$corpus/arpa" "$corpus/lmbin"
+cp "$root/tests/fixtures/lm_tiny.arpa" "$corpus/arpa/" && cp "$root/tests/fixtures/lm_tiny.bin" "$corpus/lmbin/"
 
 status=0
 for h in "${harnesses[@]}"; do
