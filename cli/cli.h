@@ -59,5 +59,7 @@ int cmd_generate(int argc, char **argv);
 int cmd_mix(int argc, char **argv);
 int cmd_lm(int argc, char **argv);
 int cmd_iqa(int argc, char **argv);
+int cmd_score(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif

@@ -16,6 +16,8 @@ static const struct {
     {"generate", cmd_generate, "turn clue records into instruction samples (templates, or an LLM server)"},
     {"mix", cmd_mix, "mix several sample files by counts or ratios (data mixing)"},
     {"convert", cmd_convert, "convert samples between jsonl, llava, sharegpt and mimicit"},
+    {"score", cmd_score, "score every sample with the quality indicators (readability, correctness, complexity)"},
+    {"merge", cmd_merge, "put the outputs of shards back together (scores)"},
     {"lm", cmd_lm, "n-gram language models: train (Kneser-Ney), build binary, score text"},
     {"iqa", cmd_iqa, "image indicators: NIQE readability (fit a model, score) and visual complexity"},
 };

@@ -8,6 +8,8 @@
  *   collect.h  stage 1: annotations -> clue records -> clue text
  *   generate.h stage 2: clue records -> instruction samples (AA)
  *   lm.h       n-gram language models (ARPA, binary form, Kneser-Ney trainer)
+ *   iqa.h      image indicators: NIQE, visual complexity
+ *   score.h    stage 3: per-sample quality indicators (vlit score)
  * The library never prints and never exits; the `vlit` command does.
  */
 #ifndef VLIT_VLIT_H
@@ -18,6 +20,7 @@
 #include "generate.h"
 #include "iqa.h"
 #include "lm.h"
+#include "score.h"
 #include "sample.h"
 
 #endif
