@@ -84,10 +84,13 @@ VLIT_API_KEY=$KEY "$VLIT" "${LONG[@]}" --llm-url "$url" --store "$tmp/whole.db" 
 total=$(sq "$tmp/whole.db" "select count(*) from requests")
 url=$(start_server killed --faults delay=1.0 --delay-seconds 0.1)
 kills=0
+# the moments, drawn before the loop: a Python start-up between the start of
+# the run and the kill would add its own (load-dependent) time
+moments=($(python3 -c "import random; random.seed(1); print(*(round(random.uniform(0.1, 0.6), 3) for _ in range(10)))"))
 for i in $(seq 10); do
   VLIT_API_KEY=$KEY "$VLIT" "${LONG[@]}" --llm-url "$url" --store "$tmp/killed.db" -o "$tmp/killed.jsonl" -q &
   gen=$!
-  sleep "$(python3 -c "import random; random.seed($i); print(round(random.uniform(0.1, 0.6), 3))")"
+  sleep "${moments[$((i - 1))]}"
   if kill -9 "$gen" 2> /dev/null; then kills=$((kills + 1)); fi
   wait "$gen" 2> /dev/null || true
 done
