@@ -188,14 +188,22 @@ vlit_status http_run(const http_params *p, http_next_fn next, http_done_fn done,
         }
 
     int more = 1, running = 0, finished = 0;
+    int refill_min = conc >= 8 ? conc / 8 : 1;
     struct epoll_event events[64];
     for (;;) {
         double t = now();
-        int active = 0, pulled = 0;
+        int active = 0, pulled = 0, idle = 0;
+        for (int i = 0; i < conc; i++)
+            idle += !slots[i].busy;
+        /* Refill only when an eighth of the slots are free (or all): each
+         * refill costs the caller a commit before the requests go out, and
+         * against a fast server single replies would make it one commit, with
+         * its page writes, per request. */
+        int refill = more && (idle >= refill_min || idle == conc);
         /* fill free slots, start due retries */
         for (int i = 0; i < conc && !st; i++) {
             slot *s = &slots[i];
-            if (!s->busy && more) {
+            if (!s->busy && refill && more) {
                 if (next(ctx, &s->body, &s->user)) {
                     s->busy = 1;
                     s->attempts = 0;
