@@ -41,14 +41,15 @@ static void tr_score(void *state, void *scratch, const score_item *it, score_val
     vlit_lm_stats st = {0};
     readability_score_text(r->lm, it->instruction, &st);
     readability_score_text(r->lm, it->response, &st);
-    if (st.tokens == 0) {
+    double known;
+    if (!readability_known_mean(&st, &known)) {
         score_missing(out, st.words ? "every word of the text is unknown to the language model"
                                     : "the sample has no text");
         return;
     }
-    double mean = st.logprob / (double)st.tokens;
-    out->value = readability_calibrate(r, mean);
-    score_extra(out, "logprob", mean);
+    out->value = readability_calibrate(r, known);
+    score_extra(out, "logprob_known", known);
+    score_extra(out, "logprob", st.logprob / (double)st.tokens);
     score_extra(out, "perplexity", vlit_lm_perplexity(&st));
     score_extra(out, "tokens", (double)st.tokens);
     score_extra(out, "oov", (double)st.oov);
@@ -72,8 +73,8 @@ const score_method score_text_readability_ngram = {
              .embedded = 1,
              .inputs = VLIT_NEEDS_TEXT,
              .range = "0-1",
-             .summary = "share of human reference texts less probable per token under an n-gram LM "
-                        "(extras: mean log10 p, perplexity)"},
+             .summary = "share of human reference texts whose known tokens are less probable under an n-gram LM "
+                        "(extras: mean log10 p, perplexity, OOVs)"},
     .open = tr_open,
     .score = tr_score,
     .close = tr_close,

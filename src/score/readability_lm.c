@@ -47,6 +47,15 @@ void readability_score_text(const vlit_lm *lm, const char *text, vlit_lm_stats *
     }
 }
 
+int readability_known_mean(const vlit_lm_stats *st, double *out)
+{
+    size_t known = st->tokens - st->oov_scored;
+    if (known == 0)
+        return 0;
+    *out = (st->logprob - st->oov_logprob) / (double)known;
+    return 1;
+}
+
 double readability_calibrate(const readability_lm *r, double x)
 {
     /* lower: first reference >= x; upper: first reference > x */
@@ -81,7 +90,8 @@ static int add_reference(refs *rf, const vlit_lm *lm, const char *text)
 {
     vlit_lm_stats st = {0};
     readability_score_text(lm, text, &st);
-    if (st.tokens == 0)
+    double x;
+    if (!readability_known_mean(&st, &x))
         return 0;
     if (rf->n == rf->cap) {
         size_t cap = rf->cap ? rf->cap * 2 : 4096;
@@ -91,7 +101,7 @@ static int add_reference(refs *rf, const vlit_lm *lm, const char *text)
         rf->v = v;
         rf->cap = cap;
     }
-    rf->v[rf->n++] = st.logprob / (double)st.tokens;
+    rf->v[rf->n++] = x;
     return 0;
 }
 

@@ -7,10 +7,13 @@
  * modified Kneser-Ney model (vlit_lm_train, order --lm-order, default 3).
  * With --lm the reference is --lm-reference, or else all the captions.
  *
- * Calibration: each reference text is scored like a sample (mean log10
- * probability per token); a sample's readability is the share of reference
- * texts that score lower, ties counted half (the mid-rank empirical
- * distribution function). 0.5 = as probable as the median human caption. */
+ * Calibration: each reference text is scored like a sample, by the mean
+ * log10 probability of its known tokens (words in the model's vocabulary and
+ * the sentence ends; unknown words are left out, as they measure how far the
+ * vocabulary of the text is from the model's rather than how well it reads);
+ * a sample's readability is the share of reference texts that score lower,
+ * ties counted half (the mid-rank empirical distribution function). 0.5 = as
+ * probable as the median human caption. */
 #ifndef VLIT_SCORE_READABILITY_LM_H
 #define VLIT_SCORE_READABILITY_LM_H
 
@@ -34,7 +37,11 @@ void readability_lm_close(readability_lm *r);
  * breaks and at . ! ? followed by white space, each sentence <s> .. </s>. */
 void readability_score_text(const vlit_lm *lm, const char *text, vlit_lm_stats *st);
 
-/* The calibrated 0-1 score of a mean log10 p per token. */
+/* The mean log10 p of the known tokens of st (without OOVs); 0 when there
+ * are none. */
+int readability_known_mean(const vlit_lm_stats *st, double *out);
+
+/* The calibrated 0-1 score of such a mean. */
 double readability_calibrate(const readability_lm *r, double mean_logprob);
 
 #endif
