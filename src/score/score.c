@@ -15,6 +15,7 @@
 #include "../base/arena.h"
 #include "../base/buf.h"
 #include "../base/json.h"
+#include "../base/strmap.h"
 #include "clue_index.h"
 #include "indicator.h"
 
@@ -184,6 +185,15 @@ static vlit_sample *copy_sample(vlit_arena *a, const vlit_sample *s)
     return c;
 }
 
+enum { PLAN_SCORE = -1, PLAN_DONE = -2 };
+
+typedef struct image_cache {
+    int on;
+    vlit_strmap index; /* image path -> slot in values */
+    score_value *values;
+    size_t n, cap;
+} image_cache;
+
 typedef struct run {
     const vlit_score_params *p;
     const char *samples_path;
@@ -200,6 +210,11 @@ typedef struct run {
     /* threads */
     unsigned n_threads;
     void *scratch[MAX_THREADS][MAX_SELECTED];
+    /* Methods that read the image alone are run once per image: their
+     * values are kept by image path (cache) and copied to later samples of
+     * the same image (plan: PLAN_SCORE, PLAN_DONE, or the item to copy). */
+    image_cache cache[MAX_SELECTED];
+    long *plan; /* BATCH x n_sel */
 } run;
 
 static vlit_status make_item(run *r, const vlit_sample *s, size_t index, score_item *it, vlit_error *err)
@@ -240,6 +255,8 @@ typedef struct worker {
 static void score_one(run *r, unsigned t, size_t i)
 {
     for (size_t k = 0; k < r->n_sel; k++) {
+        if (r->plan[i * r->n_sel + k] != PLAN_SCORE)
+            continue;
         score_value *v = &r->values[i * r->n_sel + k];
         memset(v, 0, sizeof *v);
         const score_method *m = r->sel[k].m;
@@ -352,12 +369,80 @@ static void close_all(run *r)
     vlit_arena_free(&r->arena);
     vlit_buf_free(&r->tmp);
     free(r->values);
+    free(r->plan);
+    for (size_t k = 0; k < MAX_SELECTED; k++)
+        if (r->cache[k].on) {
+            vlit_strmap_free(&r->cache[k].index);
+            free(r->cache[k].values);
+        }
 }
 
 static void note(const vlit_score_params *p, const char *msg)
 {
     if (p->on_note)
         p->on_note(p->ctx, msg);
+}
+
+/* Decides which values are computed: for an image-only method, the first
+ * sample of an image not seen before; the others copy. */
+static int plan_batch(run *r)
+{
+    for (size_t k = 0; k < r->n_sel; k++) {
+        image_cache *c = &r->cache[k];
+        for (size_t i = 0; i < r->n_items; i++) {
+            long *plan = &r->plan[i * r->n_sel + k];
+            const char *path = r->items[i].image_path;
+            *plan = PLAN_SCORE;
+            if (!c->on || !path)
+                continue;
+            int inserted;
+            uint32_t *slot = vlit_strmap_put(&c->index, path, strlen(path), (uint32_t)(c->n + i), &inserted, NULL);
+            if (!slot)
+                return -1;
+            if (inserted)
+                continue; /* (c->n + i: a provisional slot, fixed in finish_batch) */
+            if (*slot >= c->n) {
+                *plan = (long)(*slot - c->n); /* an earlier item of this batch */
+            } else {
+                r->values[i * r->n_sel + k] = c->values[*slot];
+                *plan = PLAN_DONE;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Copies values to the later samples of an image and keeps the new ones. */
+static int finish_batch(run *r)
+{
+    for (size_t k = 0; k < r->n_sel; k++) {
+        image_cache *c = &r->cache[k];
+        if (!c->on)
+            continue;
+        size_t base = c->n;
+        for (size_t i = 0; i < r->n_items; i++) {
+            long plan = r->plan[i * r->n_sel + k];
+            const char *path = r->items[i].image_path;
+            if (plan >= 0)
+                r->values[i * r->n_sel + k] = r->values[(size_t)plan * r->n_sel + k];
+            if (plan != PLAN_SCORE || !path)
+                continue;
+            if (c->n == c->cap) {
+                size_t cap = c->cap ? c->cap * 2 : 4096;
+                score_value *v = realloc(c->values, cap * sizeof *v);
+                if (!v)
+                    return -1;
+                c->values = v;
+                c->cap = cap;
+            }
+            c->values[c->n] = r->values[i * r->n_sel + k];
+            uint32_t *slot = vlit_strmap_get(&c->index, path, strlen(path));
+            if (slot && *slot == base + i)
+                *slot = (uint32_t)c->n;
+            c->n++;
+        }
+    }
+    return 0;
 }
 
 static vlit_status flush_batch(run *r, FILE *fp, vlit_buf *line, vlit_score_summary *sum, vlit_error *err)
@@ -370,7 +455,11 @@ static vlit_status flush_batch(run *r, FILE *fp, vlit_buf *line, vlit_score_summ
                 return st;
         }
     }
+    if (plan_batch(r))
+        return vlit_err(err, VLIT_ERR_NOMEM, "out of memory");
     score_batch(r);
+    if (finish_batch(r))
+        return vlit_err(err, VLIT_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < r->n_items; i++) {
         vlit_buf_clear(line);
         if (write_item(r, line, i, &sum->missing))
@@ -430,8 +519,14 @@ vlit_status vlit_score(const char *samples_path, vlit_format fmt, const vlit_sco
                 st = vlit_err(err, VLIT_ERR_NOMEM, "out of memory");
     }
     sum->indicators = r->n_sel;
-    if (!st && !(r->values = calloc((size_t)BATCH * (r->n_sel ? r->n_sel : 1), sizeof *r->values)))
+    if (!st && (!(r->values = calloc((size_t)BATCH * (r->n_sel ? r->n_sel : 1), sizeof *r->values)) ||
+                !(r->plan = calloc((size_t)BATCH * (r->n_sel ? r->n_sel : 1), sizeof *r->plan))))
         st = vlit_err(err, VLIT_ERR_NOMEM, "out of memory");
+    for (size_t k = 0; k < r->n_sel && !st; k++)
+        if (r->sel[k].m->info.inputs == VLIT_NEEDS_IMAGE) {
+            r->cache[k].on = 1;
+            vlit_strmap_init(&r->cache[k].index);
+        }
     if (st) {
         close_all(r);
         free(r);

@@ -100,6 +100,14 @@ static void test_run(const char *clues, const char *samples)
     CHECK(count(text, "\"missing\":\"the image path escapes the image root\"") == 2);
     CHECK(count(text, "\"missing\":\"the sample has no image\"") == 2);
     CHECK(sum.missing == 6);
+    /* samples of the same image get the same image values (computed once) */
+    const char *a = strstr(text, "\"id\":\"s0\""), *b = strstr(text, "\"id\":\"s5\"");
+    CHECK(a && b);
+    if (a && b) {
+        a = strstr(a, "\"image_readability\"");
+        b = strstr(b, "\"image_readability\"");
+        CHECK(a && b && strncmp(a, b, (size_t)(strchr(a, '\n') - a)) == 0);
+    }
     CHECK(sum.without_clue == 2); /* missing.png and ../escape.png */
     free(text);
 }
