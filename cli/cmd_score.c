@@ -96,18 +96,20 @@ static int list_indicators(int json)
         }
         return EXIT_OK;
     }
-    printf("%-24s %-2s %-18s %-6s %-4s %-22s %-9s %-18s %s\n", "indicator", "P", "principle", "level", "dir",
+    printf("%-24s %-2s %-22s %-6s %-4s %-22s %-9s %-18s %s\n", "indicator", "P", "principle", "level", "dir",
            "method", "kind", "inputs", "range");
     for (size_t i = 0; i < vlit_indicator_count(); i++) {
         const vlit_indicator_info *x = vlit_indicator_get(i);
-        int first = i == 0 || strcmp(vlit_indicator_get(i - 1)->name, x->name) != 0;
-        printf("%-24s %-2d %-18s %-6s %-4s %-22s %-9s %-18s %s\n", x->name, x->principle, x->principle_name, x->level,
+        int first = x->embedded; /* the first embedded method of its indicator is the default */
+        for (size_t k = 0; k < i && first; k++)
+            first = !(vlit_indicator_get(k)->embedded && strcmp(vlit_indicator_get(k)->name, x->name) == 0);
+        printf("%-24s %-2d %-22s %-6s %-4s %-22s %-9s %-18s %s\n", x->name, x->principle, x->principle_name, x->level,
                x->direction > 0 ? "up" : "down", x->method,
                x->embedded ? (first ? "default" : "embedded") : "backend", inputs_text(x->inputs, in, sizeof in),
                x->range);
     }
-    printf("\nup: higher is better; down: lower is better. The first method of an indicator is its default;\n"
-           "choose another with --indicators NAME:METHOD.\n");
+    printf("\nup: higher is better; down: lower is better. vlit score runs the default method of every\n"
+           "indicator; choose others with --indicators NAME:METHOD. Backends need a model server.\n");
     return EXIT_OK;
 }
 

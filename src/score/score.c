@@ -46,8 +46,10 @@ static const score_method *find_method(const char *name, size_t nlen, const char
         const vlit_indicator_info *in = &score_methods[i]->info;
         if (strlen(in->name) != nlen || memcmp(in->name, name, nlen) != 0)
             continue;
-        if (!method) /* the first listed method of an indicator is its embedded default */
+        if (!method && in->embedded) /* the first embedded method is the default */
             return score_methods[i];
+        if (!method)
+            continue;
         if (strlen(in->method) == mlen && memcmp(in->method, method, mlen) == 0)
             return score_methods[i];
     }
@@ -58,10 +60,14 @@ static vlit_status select_methods(const char *spec, const score_method **out, si
 {
     *n = 0;
     if (!spec || !*spec) {
+        /* every indicator with an embedded method, the first one listed */
         for (size_t i = 0; i < score_method_count; i++) {
             const vlit_indicator_info *in = &score_methods[i]->info;
-            if (i > 0 && strcmp(score_methods[i - 1]->info.name, in->name) == 0)
-                continue; /* not the default method */
+            int taken = !in->embedded;
+            for (size_t k = 0; k < *n && !taken; k++)
+                taken = strcmp(out[k]->info.name, in->name) == 0;
+            if (taken)
+                continue;
             if (*n == MAX_SELECTED)
                 return vlit_err(err, VLIT_ERR_LIMIT, "more than %d indicators", MAX_SELECTED);
             out[(*n)++] = score_methods[i];
@@ -77,6 +83,13 @@ static vlit_status select_methods(const char *spec, const score_method **out, si
             find_method(p, nlen, colon ? colon + 1 : NULL, colon ? len - nlen - 1 : 0);
         if (len == 0)
             return vlit_err(err, VLIT_ERR_USAGE, "--indicators: empty name in \"%s\"", spec);
+        if (!m && !colon)
+            for (size_t i = 0; i < score_method_count; i++)
+                if (strlen(score_methods[i]->info.name) == len && memcmp(score_methods[i]->info.name, p, len) == 0)
+                    return vlit_err(err, VLIT_ERR_USAGE,
+                                    "--indicators: %s has no embedded method; name one of its methods as %s:%s",
+                                    score_methods[i]->info.name, score_methods[i]->info.name,
+                                    score_methods[i]->info.method);
         if (!m)
             return vlit_err(err, VLIT_ERR_USAGE,
                             "--indicators: no indicator%s \"%.*s\" (vlit score --list shows them)",
