@@ -48,7 +48,7 @@ typedef struct score_item {
                                   "image path escapes the image root", ...) */
 } score_item;
 
-#define SCORE_MAX_EXTRA 8
+#define SCORE_MAX_EXTRA 12
 #define SCORE_REASON_MAX 256
 
 /* One indicator's result for one sample. */

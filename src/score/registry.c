@@ -5,11 +5,19 @@
 
 extern const score_method score_text_readability_ngram;
 extern const score_method score_image_readability_niqe;
+extern const score_method score_matching_grounding;
+extern const score_method score_correctness_annotation_consistency;
+extern const score_method score_hallucination_chair;
+extern const score_method score_object_complexity_annotation_mentions;
 extern const score_method score_visual_complexity_classical;
 
 const score_method *const score_methods[] = {
     &score_text_readability_ngram,     /* principle 1 */
     &score_image_readability_niqe,     /* principle 1 */
+    &score_matching_grounding,          /* principle 2 */
+    &score_correctness_annotation_consistency, /* principle 2 */
+    &score_hallucination_chair,         /* principle 2 */
+    &score_object_complexity_annotation_mentions, /* principle 8 */
     &score_visual_complexity_classical, /* principle 9 */
 };
 
