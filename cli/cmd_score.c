@@ -39,6 +39,8 @@ static const char usage[] =
     "  --store F             run store of the server requests (SQLite): reruns answer from it\n"
     "  --judge-votes K       votes per judged sample, odd (default 3)\n"
     "  --concurrency N       server requests in flight (default 16)\n"
+    "  --max-failed N        stop after more than N server requests failed after their retries\n"
+    "                        (default: 20 and more than 10 % of those finished)\n"
     "  --threads N           worker threads (default: the number of cores)\n"
     "  --shard i/N           score samples i, i+N, i+2N, ... (default: SLURM_ARRAY_TASK_ID/COUNT);\n"
     "                        vlit merge scores puts the shards back together\n"
@@ -158,7 +160,7 @@ int cmd_score(int argc, char **argv)
 {
     enum {
         O_FROM = 256, O_CLUES, O_ROOT, O_IND, O_LM, O_LMREF, O_LMORDER, O_NIQE, O_URL, O_MODEL, O_EURL, O_EMODEL,
-        O_STORE, O_VOTES, O_CONC, O_THREADS, O_SHARD, O_SKIPBAD, O_LIST, O_JSON
+        O_STORE, O_VOTES, O_CONC, O_MAXFAILED, O_THREADS, O_SHARD, O_SKIPBAD, O_LIST, O_JSON
     };
     static const struct option opts[] = {
         {"from", required_argument, NULL, O_FROM},          {"clues", required_argument, NULL, O_CLUES},
@@ -169,6 +171,7 @@ int cmd_score(int argc, char **argv)
         {"embed-url", required_argument, NULL, O_EURL},     {"embed-model", required_argument, NULL, O_EMODEL},
         {"store", required_argument, NULL, O_STORE},        {"judge-votes", required_argument, NULL, O_VOTES},
         {"concurrency", required_argument, NULL, O_CONC},   {"threads", required_argument, NULL, O_THREADS},
+        {"max-failed", required_argument, NULL, O_MAXFAILED},
         {"shard", required_argument, NULL, O_SHARD},        {"skip-bad", no_argument, NULL, O_SKIPBAD},
         {"list", no_argument, NULL, O_LIST},                {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},                  {"json", no_argument, NULL, O_JSON},
@@ -218,6 +221,14 @@ int cmd_score(int argc, char **argv)
             if (number(optarg, 1, 1000, &p.concurrency))
                 return cli_usage_error("score", usage, "--concurrency needs a number in 1..1000, not '%s'", optarg);
             break;
+        case O_MAXFAILED: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (!*optarg || *end || v < 0)
+                return cli_usage_error("score", usage, "--max-failed needs a number >= 0, not '%s'", optarg);
+            p.max_failed = v;
+            break;
+        }
         case O_THREADS:
             if (number(optarg, 1, 64, &p.threads))
                 return cli_usage_error("score", usage, "--threads needs a number in 1..64, not '%s'", optarg);

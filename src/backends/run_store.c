@@ -1,5 +1,6 @@
 #include "run_store.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 struct run_store {
     sqlite3 *db;
     char *path;
-    sqlite3_stmt *get_state, *add, *add_head, *add_completion, *set_done, *set_failed, *list;
+    sqlite3_stmt *get_state, *add, *add_head, *add_completion, *set_done, *set_failed, *list, *put_emb, *get_emb;
     int in_tx; /* a transaction is open */
 };
 
@@ -31,6 +32,11 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS completions("
     " request_key TEXT NOT NULL REFERENCES requests(key), idx INTEGER NOT NULL, content TEXT NOT NULL,"
     " parsed INTEGER NOT NULL, parse_error TEXT, PRIMARY KEY(request_key, idx));"
+    /* cached embedding vectors (little-endian float32), keyed by the caller's
+     * hash of model and input; added later, so created if missing */
+    "CREATE TABLE IF NOT EXISTS embeddings("
+    " key TEXT PRIMARY KEY, model TEXT NOT NULL, kind TEXT NOT NULL, dim INTEGER NOT NULL, vector BLOB NOT NULL,"
+    " created REAL);"
     /* each request's full body, as it was sent */
     "CREATE VIEW IF NOT EXISTS request_bodies(key, body) AS"
     " SELECT r.key, coalesce(h.text, '') || r.tail FROM requests r LEFT JOIN heads h ON h.key = r.head_key;";
@@ -40,8 +46,11 @@ void rs_key(const void *data, size_t len, char out[65])
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned n = 0;
     EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
-    for (unsigned i = 0; i < n && i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    static const char hex[] = "0123456789abcdef";
+    for (unsigned i = 0; i < n && i < 32; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
     out[64] = '\0';
 }
 
@@ -111,6 +120,9 @@ vlit_status rs_open(const char *path, run_store **out, vlit_error *err)
                        "finished = ?4 WHERE key = ?1"},
         {&s->set_failed, "UPDATE requests SET state = 3, attempts = ?2, error = ?3, finished = ?4 WHERE key = ?1"},
         {&s->list, "SELECT idx, content, parsed, parse_error FROM completions WHERE request_key = ?1 ORDER BY idx"},
+        {&s->put_emb,
+         "INSERT OR IGNORE INTO embeddings(key, model, kind, dim, vector, created) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"},
+        {&s->get_emb, "SELECT dim, vector FROM embeddings WHERE key = ?1"},
     };
     for (size_t i = 0; i < sizeof prep / sizeof prep[0] && !st; i++)
         if (sqlite3_prepare_v2(s->db, prep[i].sql, -1, prep[i].stmt, NULL) != SQLITE_OK)
@@ -157,6 +169,8 @@ void rs_close(run_store *s)
     sqlite3_finalize(s->set_done);
     sqlite3_finalize(s->set_failed);
     sqlite3_finalize(s->list);
+    sqlite3_finalize(s->put_emb);
+    sqlite3_finalize(s->get_emb);
     sqlite3_close(s->db);
     free(s->path);
     free(s);
@@ -268,6 +282,64 @@ vlit_status rs_completions(run_store *s, const char *key, void (*fn)(void *ctx, 
     sqlite3_reset(s->list);
     sqlite3_clear_bindings(s->list);
     return rc == SQLITE_DONE ? VLIT_OK : db_error(s, err, "reading completions");
+}
+
+vlit_status rs_put_embedding(run_store *s, const char *key, const char *model, const char *kind, const float *v,
+                             size_t dim, vlit_error *err)
+{
+    if (dim == 0 || dim > (size_t)1 << 24)
+        return vlit_err(err, VLIT_ERR_USAGE, "%s: an embedding of dimension %zu", s->path, dim);
+    vlit_status st = begin(s, err);
+    if (st)
+        return st;
+    unsigned char *blob = malloc(dim * 4);
+    if (!blob)
+        return vlit_err(err, VLIT_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < dim; i++) {
+        uint32_t u;
+        memcpy(&u, &v[i], 4);
+        for (int b = 0; b < 4; b++)
+            blob[4 * i + (size_t)b] = (unsigned char)(u >> (8 * b));
+    }
+    sqlite3_bind_text(s->put_emb, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s->put_emb, 2, model, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s->put_emb, 3, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s->put_emb, 4, (sqlite3_int64)dim);
+    sqlite3_bind_blob(s->put_emb, 5, blob, (int)(dim * 4), SQLITE_STATIC);
+    sqlite3_bind_double(s->put_emb, 6, now());
+    int ok = step_done(s->put_emb);
+    free(blob);
+    return ok ? VLIT_OK : db_error(s, err, "storing an embedding");
+}
+
+vlit_status rs_get_embedding(run_store *s, const char *key, float *out, size_t cap, size_t *dim, vlit_error *err)
+{
+    *dim = 0;
+    sqlite3_bind_text(s->get_emb, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s->get_emb);
+    vlit_status st = VLIT_OK;
+    if (rc == SQLITE_ROW) {
+        sqlite3_int64 d = sqlite3_column_int64(s->get_emb, 0);
+        const unsigned char *blob = sqlite3_column_blob(s->get_emb, 1);
+        int bytes = sqlite3_column_bytes(s->get_emb, 1);
+        if (d <= 0 || !blob || (sqlite3_int64)bytes != d * 4) {
+            st = vlit_err(err, VLIT_ERR_DATA, "%s: embedding %.16s...: %d bytes for dimension %lld", s->path, key,
+                          bytes, (long long)d);
+        } else {
+            *dim = (size_t)d;
+            for (size_t i = 0; i < *dim && i < cap; i++) {
+                uint32_t u = 0;
+                for (int b = 0; b < 4; b++)
+                    u |= (uint32_t)blob[4 * i + (size_t)b] << (8 * b);
+                memcpy(&out[i], &u, 4);
+            }
+        }
+    } else if (rc != SQLITE_DONE) {
+        st = db_error(s, err, "reading an embedding");
+    }
+    sqlite3_reset(s->get_emb);
+    sqlite3_clear_bindings(s->get_emb);
+    return st;
 }
 
 vlit_status rs_count(run_store *s, rs_counts *out, vlit_error *err)

@@ -55,6 +55,18 @@ vlit_status rs_fail_request(run_store *s, const char *key, int attempts, const c
 vlit_status rs_completions(run_store *s, const char *key, void (*fn)(void *ctx, size_t idx, const rs_completion *c),
                            void *ctx, vlit_error *err);
 
+/* The embeddings cache: one vector per key (the caller's hash of model and
+ * input), kept as little-endian float32. Added to schema 2 without a version
+ * change: a store made before it gains the table when opened, and an older
+ * vlit ignores it. Writes join the open transaction like the others. */
+/* Stores v under key; a known key is left as it is. kind says what was
+ * embedded ("text", "image"), for people reading the store. */
+vlit_status rs_put_embedding(run_store *s, const char *key, const char *model, const char *kind, const float *v,
+                             size_t dim, vlit_error *err);
+/* *dim = 0 when key is unknown; else *dim is the stored dimension and the
+ * first min(*dim, cap) values are copied into out. */
+vlit_status rs_get_embedding(run_store *s, const char *key, float *out, size_t cap, size_t *dim, vlit_error *err);
+
 typedef struct rs_counts {
     long pending, done, failed, completions, unparsed, prompt_tokens, completion_tokens;
 } rs_counts;

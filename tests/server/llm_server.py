@@ -15,6 +15,8 @@ requests included.
 
 import argparse
 import asyncio
+import base64
+import binascii
 import email.parser
 import email.utils
 import hashlib
@@ -216,11 +218,58 @@ def default_replies(req, n):
     return replies
 
 
-def embedding(text, dim):
-    stream = HashStream(b"embedding\0" + text.encode("utf-8"))
+def embedding(data, dim):
+    """The unit vector of a text (str) or of an image's decoded bytes (bytes): equal
+    bytes give equal vectors, so an image file holding the UTF-8 bytes of a text
+    embeds exactly like that text."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    stream = HashStream(b"embedding\0" + data)
     vec = [stream.below(1 << 32) / (1 << 31) - 1.0 for _ in range(dim)]
     norm = sum(x * x for x in vec) ** 0.5 or 1.0
     return [x / norm for x in vec]
+
+
+DATA_URL_RE = re.compile(r"data:([A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+);base64,(.*)", re.S)
+
+
+def decode_data_url(url, where):
+    """(media type, bytes) of a base64 data URL; BadRequest if it is not one."""
+    m = DATA_URL_RE.fullmatch(url) if isinstance(url, str) else None
+    if m is None:
+        raise BadRequest(400, f"{where} must be a base64 data URL (data:<type>;base64,...)")
+    try:
+        data = base64.b64decode(m[2], validate=True)
+    except (binascii.Error, ValueError):
+        raise BadRequest(400, f"{where}: the base64 data is malformed") from None
+    if not data:
+        raise BadRequest(400, f"{where}: the image is empty")
+    return m[1], data
+
+
+def image_parts(messages):
+    """[(media type, bytes)] of the data-URL images in chat messages, in order. Other
+    URLs (http...) are not fetched and not listed; a malformed data URL is a 400."""
+    found = []
+    for i, m in enumerate(messages):
+        content = m.get("content")
+        if not isinstance(content, list):
+            continue
+        for j, part in enumerate(content):
+            if not isinstance(part, dict) or part.get("type") != "image_url":
+                continue
+            image_url = part.get("image_url")
+            url = image_url.get("url") if isinstance(image_url, dict) else image_url
+            where = f"messages[{i}].content[{j}].image_url.url"
+            if not isinstance(url, str):
+                raise BadRequest(400, f"{where} must be a string")
+            if url.startswith("data:"):
+                found.append(decode_data_url(url, where))
+    return found
+
+
+def image_log(images):
+    return [{"type": t, "sha256": hashlib.sha256(d).hexdigest()} for t, d in images]
 
 
 def check_chat(req):
@@ -245,26 +294,51 @@ def check_chat(req):
 
 
 def check_embeddings(req):
+    """The inputs to embed, each a str (text) or bytes (an image), and the images as
+    (media type, bytes). Three forms: "input" strings (text); "input" data URLs with
+    "modality": "image" (as Infinity takes images); "messages" with one image_url part
+    or one text (as vLLM's chat-style embeddings take them, one input per request)."""
     if not isinstance(req, dict):
         raise BadRequest(400, "the request body must be a JSON object")
     if not isinstance(req.get("model"), str):
         raise BadRequest(400, "model must be a string")
+    # Answering floats to a client that asked for base64 would hide a client bug.
+    if req.get("encoding_format", "float") != "float":
+        raise BadRequest(400, "only encoding_format \"float\" is supported by this test server")
+    if "messages" in req:
+        if "input" in req:
+            raise BadRequest(400, "give input or messages, not both")
+        messages = req["messages"]
+        if (not isinstance(messages, list) or not messages
+                or not all(isinstance(m, dict) and isinstance(m.get("role"), str) for m in messages)):
+            raise BadRequest(400, "messages must be a non-empty array of objects with a string role")
+        images = image_parts(messages)
+        text = "\n".join(t for t in (message_text(m.get("content")) for m in messages) if t)
+        if len(images) == 1 and not text:
+            return [images[0][1]], images
+        if not images and text:
+            return [text], []
+        raise BadRequest(400, "a messages embedding request takes one image or one text (this test server)")
     inputs = req.get("input")
     if isinstance(inputs, str):
         inputs = [inputs]
     if (not isinstance(inputs, list) or not inputs
             or not all(isinstance(x, str) for x in inputs)):
         raise BadRequest(400, "input must be a string or a non-empty array of strings")
-    # Answering floats to a client that asked for base64 would hide a client bug.
-    if req.get("encoding_format", "float") != "float":
-        raise BadRequest(400, "only encoding_format \"float\" is supported by this test server")
-    return inputs
+    modality = req.get("modality", "text")
+    if modality == "text":
+        return inputs, []
+    if modality != "image":
+        raise BadRequest(400, "modality must be \"text\" or \"image\"")
+    images = [decode_data_url(x, f"input[{i}]") for i, x in enumerate(inputs)]
+    return [d for _, d in images], images
 
 
 class Outcome:
     """What one request got; recorded in the counters and the log before it is sent."""
 
     def __init__(self, status, body=b"", headers=(), fault=None, n=None, completions=0, close=False):
+        self.images = []      # (media type, bytes) of the data-URL images the request carried
         self.status = status  # None: the connection is dropped without a response
         self.body = body
         self.headers = list(headers)
@@ -365,7 +439,8 @@ class State:
             # Deliberately no headers here: Authorization must never reach the log.
             line = {"seq": seq, "time": round(arrived, 3), "path": path, "fault": outcome.fault,
                     "n": outcome.n, "status": outcome.status,
-                    "request_sha256": hashlib.sha256(body).hexdigest()}
+                    "request_sha256": hashlib.sha256(body).hexdigest(),
+                    "images": image_log(outcome.images)}
             self.log.write(json.dumps(line, separators=(",", ":")) + "\n")
             self.log.flush()
 
@@ -426,11 +501,32 @@ def apply_fault(state, fault, n, answer):
     return answer(fault)
 
 
+def with_images(result, images):
+    """Attaches the request's images to its Outcome (now, or once a delay is over)."""
+    if isinstance(result, Delayed):
+        make = result.make
+
+        def later():
+            outcome = make()
+            outcome.images = images
+            return outcome
+        result.make = later
+    else:
+        result.images = images
+    return result
+
+
 def chat(state, seq, body):
     req = parse_json(body)
     n = check_chat(req)
+    images = image_parts(req["messages"])
     fault = state.draw_fault()
-    return apply_fault(state, fault, n, lambda fault: chat_answer(state, seq, req, n, fault))
+    return with_images(apply_fault(state, fault, n, lambda fault: chat_answer(state, seq, req, n, fault)), images)
+
+
+def request_seed(req):
+    seed = req.get("seed")
+    return seed if isinstance(seed, int) and not isinstance(seed, bool) else 0
 
 
 def chat_answer(state, seq, req, n, fault):
@@ -440,9 +536,12 @@ def chat_answer(state, seq, req, n, fault):
         contents = None
         last_user = next((message_text(m.get("content")) for m in reversed(req["messages"])
                           if m["role"] == "user"), "")
+        seed = request_seed(req)
         for match, replies in state.rules:
             if match in last_user:
-                contents = [replies[i % len(replies)] for i in range(n)]
+                # choice i of a request with "seed": s gets replies[(s + i) % len]: the k
+                # one-choice requests of a judge (seeds 0..k-1) get successive replies
+                contents = [replies[(seed + i) % len(replies)] for i in range(n)]
                 break
         if contents is None:
             contents = default_replies(req, n)
@@ -467,17 +566,17 @@ def chat_answer(state, seq, req, n, fault):
 
 def embeddings(state, seq, body):
     req = parse_json(body)
-    inputs = check_embeddings(req)
+    inputs, images = check_embeddings(req)
     fault = state.draw_fault()
     if fault == "notconv":
         fault = "none"  # there is no conversation in an embedding to get wrong
-    return apply_fault(state, fault, len(inputs),
-                       lambda fault: embeddings_answer(state, req, inputs, fault))
+    return with_images(apply_fault(state, fault, len(inputs),
+                                   lambda fault: embeddings_answer(state, req, inputs, fault)), images)
 
 
 def embeddings_answer(state, req, inputs, fault):
     dim = state.args.embed_dim
-    tokens = sum(words(x) for x in inputs)
+    tokens = sum(words(x) for x in inputs if isinstance(x, str))  # images count nothing
     payload = compact({
         "object": "list",
         "data": [{"object": "embedding", "index": i, "embedding": embedding(x, dim)}

@@ -226,6 +226,7 @@ cat > "$tmp/replies.jsonl" <<'EOF'
 {"match": "cat", "content": "User: Is there a cat?\nAI: Yes, on the sofa."}
 
 {"match": "colors", "contents": ["User: Colors?\nAI: Red.", "User: Colors?\nAI: Blue."]}
+{"match": "judge VOTES", "contents": ["yes", "no", "unsure"]}
 EOF
 start_server main --replies "$tmp/replies.jsonl"
 check "listens on 127.0.0.1 only" - - - 'listening(port) == ["0100007F"]'
@@ -275,9 +276,49 @@ check "stats agree with the log" GET /stats '' \
 check "stats count what was sent" GET /stats '' \
   'j["completions_sent"] == 318 and j["embeddings_sent"] == 4 and j["by_status"]["404"] == 1 and j["by_status"]["405"] == 1'
 check "log lines have exactly the documented fields" - - - \
-  "all(set(l) == {'seq', 'time', 'path', 'fault', 'n', 'status', 'request_sha256'} for l in log_lines('$tmp/main.log')) and sorted(l['seq'] for l in log_lines('$tmp/main.log')) == list(range(1, len(log_lines('$tmp/main.log')) + 1))"
+  "all(set(l) == {'seq', 'time', 'path', 'fault', 'n', 'status', 'request_sha256', 'images'} for l in log_lines('$tmp/main.log')) and sorted(l['seq'] for l in log_lines('$tmp/main.log')) == list(range(1, len(log_lines('$tmp/main.log')) + 1))"
 sum=$(printf '%s' "$body" | sha256sum | cut -d' ' -f1)
 if grep -q "\"request_sha256\":\"$sum\"" "$tmp/main.log"; then ok; else bad "log: no line with the sha256 of the request body"; fi
+
+# --- images: data URLs in chat and embedding requests, logged by type and sha256 ---
+# "YSByZWQgY2Fy" is base64 of the bytes "a red car": that image embeds like the text
+RED=YSByZWQgY2Fy
+red_sha=$(printf 'a red car' | sha256sum | cut -d' ' -f1)
+check "a chat image is logged with its type and sha256" POST $CHAT \
+  "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/jpeg;base64,$RED\"}},{\"type\":\"text\",\"text\":\"log my image\"}]}]}" \
+  "status == 200 and log_lines('$tmp/main.log')[-1]['images'] == [{'type': 'image/jpeg', 'sha256': '$red_sha'}]"
+check "requests without images log none" POST $CHAT "$(chat "no image" 1)" "log_lines('$tmp/main.log')[-1]['images'] == []"
+check "a malformed data URL in a chat request is 400" POST $CHAT \
+  '{"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/jpeg;base64,@@@"}}]}]}' \
+  'status == 400 and "base64" in j["error"]["message"]'
+check "a data URL without a media type is 400" POST $CHAT \
+  '{"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:;base64,AAAA"}}]}]}' 'status == 400'
+check "an http image URL is accepted and not fetched" POST $CHAT \
+  '{"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"http://127.0.0.1:9/x.jpg"}}]}]}' \
+  "status == 200 and log_lines('$tmp/main.log')[-1]['images'] == []"
+for seed in 0 1 2 3; do
+  want=$(( seed % 3 ))
+  check "scripted contents start at the request's seed ($seed)" POST $CHAT \
+    "{\"model\":\"m\",\"seed\":$seed,\"messages\":[{\"role\":\"user\",\"content\":\"judge VOTES\"}]}" \
+    "contents == [['yes', 'no', 'unsure'][$want]]"
+done
+check "seed and n together: choice i gets (seed + i)" POST $CHAT \
+  '{"model":"m","seed":2,"n":2,"messages":[{"role":"user","content":"judge VOTES"}]}' 'contents == ["unsure", "yes"]'
+check "image input with modality image embeds the decoded bytes" POST $EMB \
+  "{\"model\":\"e\",\"modality\":\"image\",\"input\":[\"data:image/png;base64,$RED\",\"data:image/png;base64,AAAA\"]}" \
+  "status == 200 and len(j['data']) == 2 and j['data'][0]['embedding'] != j['data'][1]['embedding'] and j['usage']['prompt_tokens'] == 0 and log_lines('$tmp/main.log')[-1]['images'] == [{'type': 'image/png', 'sha256': '$red_sha'}, {'type': 'image/png', 'sha256': sha256('\\0\\0\\0')}]"
+check "the text of the same bytes" POST $EMB '{"model":"e","input":"a red car"}' \
+  "status == 200 and j['data'][0]['embedding'] == prev['j']['data'][0]['embedding']"
+check "messages form: one image" POST $EMB \
+  "{\"model\":\"e\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/jpeg;base64,$RED\"}}]}]}" \
+  "status == 200 and len(j['data']) == 1 and j['data'][0]['embedding'] == prev['j']['data'][0]['embedding'] and log_lines('$tmp/main.log')[-1]['n'] == 1"
+check "messages form: one text" POST $EMB '{"model":"e","messages":[{"role":"user","content":[{"type":"text","text":"a red car"}]}]}' \
+  "status == 200 and j['data'][0]['embedding'] == prev['j']['data'][0]['embedding']"
+check "messages form: image and text together is 400" POST $EMB \
+  "{\"model\":\"e\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/jpeg;base64,$RED\"}},{\"type\":\"text\",\"text\":\"x\"}]}]}" 'status == 400'
+check "modality image needs data URLs" POST $EMB '{"model":"e","modality":"image","input":["a red car"]}' 'status == 400'
+check "unknown modality is 400" POST $EMB '{"model":"e","modality":"audio","input":["x"]}' 'status == 400'
+check "input and messages together is 400" POST $EMB '{"model":"e","input":"x","messages":[{"role":"user","content":"x"}]}' 'status == 400'
 
 # Stopping on SIGTERM, promptly and cleanly.
 kill -TERM "$PID"

@@ -172,6 +172,64 @@ static void test_in_use(void)
     free(path);
 }
 
+/* The embeddings cache: put, get, a known key left as it is, persistence,
+ * the exact float32 values back, and a store made before the table existed. */
+static void test_embeddings(void)
+{
+    char *path = strdup(tmp_path("emb.db"));
+    run_store *s;
+    vlit_error err = {0};
+    CHECK(rs_open(path, &s, &err) == VLIT_OK);
+    float v[5] = {0.25f, -1.5f, 3.0e-7f, 1.0f / 3.0f, -0.0f}, w[5] = {9, 9, 9, 9, 9}, out[8];
+    size_t dim = 99;
+    CHECK(rs_get_embedding(s, "k1", out, 8, &dim, &err) == VLIT_OK && dim == 0);
+    CHECK(rs_put_embedding(s, "k1", "clip", "image", v, 5, &err) == VLIT_OK);
+    CHECK(rs_put_embedding(s, "k1", "clip", "image", w, 5, &err) == VLIT_OK); /* left as it was */
+    CHECK(rs_put_embedding(s, "k0", "clip", "text", v, 0, &err) == VLIT_ERR_USAGE);
+    CHECK(rs_get_embedding(s, "k1", out, 8, &dim, &err) == VLIT_OK && dim == 5 && memcmp(out, v, sizeof v) == 0);
+    CHECK(rs_get_embedding(s, "k1", out, 2, &dim, &err) == VLIT_OK && dim == 5 && out[1] == -1.5f); /* cap */
+    rs_close(s);
+    CHECK(rs_open(path, &s, &err) == VLIT_OK);
+    memset(out, 0, sizeof out);
+    CHECK(rs_get_embedding(s, "k1", out, 8, &dim, &err) == VLIT_OK && dim == 5 && memcmp(out, v, sizeof v) == 0);
+    rs_close(s);
+    sqlite3 *db;
+    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+    sqlite3_stmt *q;
+    CHECK(sqlite3_prepare_v2(db, "SELECT model, kind, dim, length(vector), hex(substr(vector, 1, 4)) FROM embeddings",
+                             -1, &q, NULL) == SQLITE_OK);
+    CHECK(sqlite3_step(q) == SQLITE_ROW);
+    CHECK_STR((const char *)sqlite3_column_text(q, 0), "clip");
+    CHECK_STR((const char *)sqlite3_column_text(q, 1), "image");
+    CHECK(sqlite3_column_int(q, 2) == 5 && sqlite3_column_int(q, 3) == 20);
+    CHECK_STR((const char *)sqlite3_column_text(q, 4), "0000803E"); /* 0.25f, little-endian */
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+
+    /* a schema-2 store from before the embeddings table */
+    char *old = strdup(tmp_path("old.db"));
+    CHECK(sqlite3_open(old, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db,
+                       "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT); INSERT INTO meta VALUES('schema', '2');"
+                       "CREATE TABLE heads(key TEXT PRIMARY KEY, text TEXT NOT NULL);"
+                       "CREATE TABLE requests(key TEXT PRIMARY KEY, record_id TEXT, variant TEXT, head_key TEXT, "
+                       "tail TEXT NOT NULL, state INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, error TEXT,"
+                       " prompt_tokens INTEGER, completion_tokens INTEGER, created REAL, finished REAL);"
+                       "INSERT INTO requests(key, tail, state) VALUES('r1', '{}', 2);"
+                       "CREATE TABLE completions(request_key TEXT NOT NULL, idx INTEGER NOT NULL, content TEXT NOT NULL,"
+                       " parsed INTEGER NOT NULL, parse_error TEXT, PRIMARY KEY(request_key, idx));",
+                       NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    CHECK(rs_open(old, &s, &err) == VLIT_OK);
+    rs_state st;
+    CHECK(rs_state_of(s, "r1", &st, &err) == VLIT_OK && st == RS_DONE);
+    CHECK(rs_put_embedding(s, "k2", "m", "text", v, 3, &err) == VLIT_OK);
+    CHECK(rs_get_embedding(s, "k2", out, 8, &dim, &err) == VLIT_OK && dim == 3 && out[2] == v[2]);
+    rs_close(s);
+    free(old);
+    free(path);
+}
+
 static void test_not_a_store(void)
 {
     const char *p = write_file("junk.db", "this is not a database, just text that is long enough to be read as a header");
@@ -187,6 +245,7 @@ int main(void)
     test_killed_process();
     test_in_use();
     test_heads();
+    test_embeddings();
     test_not_a_store();
     cleanup_dir();
     return CHECK_DONE();
