@@ -412,7 +412,7 @@ vlit_status bb_chat_run(bb_session *s, bb_chat *reqs, size_t n, bb_body_fn body,
             const bb_chat *p = &reqs[primary[i]];
             c->state = p->state;
             c->from_store = p->from_store;
-            snprintf(c->error, sizeof c->error, "%s", p->error);
+            memcpy(c->error, p->error, sizeof c->error); /* same size; c != p */
             if (p->content && !(c->content = strdup(p->content))) {
                 c->state = BB_LOCAL;
                 snprintf(c->error, sizeof c->error, "out of memory");

@@ -2,7 +2,9 @@
  * points that share every line with the file ones: probe (first byte % 3 ==
  * 0), decode as stored (1), decode to gray (2). What decodes goes on to the
  * pixel code that sees arbitrary sizes: visual complexity, and NIQE with the
- * default model for images small enough to keep the run fast. */
+ * default model for images small enough to keep the run fast. NIQE keeps
+ * one workspace for the whole run, as the CLI does, so its buffers are
+ * grown and reused across images of every size. */
 #include <stdlib.h>
 
 #include "../../src/io/image.h"
@@ -27,6 +29,15 @@ static vlit_niqe_model *default_model(void)
     return m;
 }
 
+static vlit_iqa_workspace *workspace(void)
+{
+    static vlit_iqa_workspace *ws;
+    vlit_error err = {0};
+    if (!ws && vlit_iqa_workspace_new(&ws, &err))
+        abort();
+    return ws;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
@@ -41,7 +52,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vlit_image img;
     if (vlit_image_load_mem(data + 1, size - 1, "fuzz", mode == 2, &img, &err))
         return 0;
-    if (img.width != w || img.height != h || (img.channels != 1 && img.channels != 3) || (mode == 2 && img.channels != 1))
+    if (img.width != w || img.height != h || (img.channels != 1 && img.channels != 3) ||
+        (mode == 2 && img.channels != 1))
         abort(); /* the decoders disagree with their own header */
     size_t stride = (size_t)img.width * (size_t)img.channels;
     vlit_visual_complexity vc;
@@ -50,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (img.channels == 1 && (size_t)w * (size_t)h <= MAX_NIQE_PIXELS) {
         double q;
-        if (vlit_niqe_score_gray(default_model(), NULL, img.pixels, img.width, img.height, stride, &q, &err) ==
+        if (vlit_niqe_score_gray(default_model(), workspace(), img.pixels, img.width, img.height, stride, &q, &err) ==
                 VLIT_OK &&
             !(q >= 0))
             abort();

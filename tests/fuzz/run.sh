@@ -8,7 +8,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(realpath -m "${2:-$root/build-fuzz}")
 shift $(( $# > 2 ? 2 : $# )) || true
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(json samples collect clue conversation reply arpa lmbin)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(json samples collect clue conversation reply image niqe_model arpa lmbin mentions embed_reply verdict)
 
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DVLIT_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build "$build" -j2 --target $(printf 'fuzz_%s ' "${harnesses[@]}") > /dev/null
@@ -57,6 +57,34 @@ mkdir -p "$corpus/reply"
 printf '{"id":"c","object":"chat.completion","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"User: q?\\nAI: a."},"finish_reason":"stop"},{"index":1,"message":{"role":"assistant","content":"I cannot help."}}],"usage":{"prompt_tokens":12,"completion_tokens":5,"total_tokens":17}}' > "$corpus/reply/two"
 mkdir -p "$corpus/arpa" "$corpus/lmbin"
 cp "$root/tests/fixtures/lm_tiny.arpa" "$corpus/arpa/" && cp "$root/tests/fixtures/lm_tiny.bin" "$corpus/lmbin/"
+# images (tests/fuzz/seeds/image: every JPEG and PNG layout the decoders
+# handle; the textured ones are large enough for NIQE), each decoded as
+# stored (selector 1) and to gray (2), and one probed only (0)
+for f in "$root"/tests/fuzz/seeds/image/*; do
+  n=$(basename "$f")
+  seed image "$n.decode" 1 "$f"
+  seed image "$n.gray" 2 "$f"
+done
+seed image rgb.jpg.probe 0 "$root/tests/fuzz/seeds/image/rgb.jpg"
+# NIQE models: the default one, and the same without comments and with CRLF
+mkdir -p "$corpus/niqe_model"
+cp "$root/data/niqe/pristine.model" "$corpus/niqe_model/pristine.model"
+grep -v '^#' "$root/data/niqe/pristine.model" | sed 's/$/\r/' > "$corpus/niqe_model/bare-crlf.model"
+# object mentions: the shipped lexicon (odd selector: the lexicon parser) and
+# texts for the finder (even selector)
+seed mentions lexicon 1 "$root/data/lexicon/coco_objects.tsv"
+mkdir -p "$corpus/mentions"
+printf '\x00There are two hot dogs and no cats; is there a man near the "STOP" sign?' > "$corpus/mentions/text"
+printf '\x02Three people, possibly a dog. The sofa (not a couch) has 2 remotes.' > "$corpus/mentions/counts"
+# server replies: embeddings (first byte: inputs expected) and judge verdicts
+mkdir -p "$corpus/embed_reply" "$corpus/verdict"
+printf '\x02{"data":[{"index":1,"embedding":[0.5,-0.25]},{"index":0,"embedding":[1,2]}]}' > "$corpus/embed_reply/two"
+printf '\x01{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,0.2,0.3]}],"model":"m"}' > "$corpus/embed_reply/one"
+printf '\x01{"choices":[{"index":0,"message":{"role":"assistant","content":"yes"}}]}' > "$corpus/embed_reply/chat"
+printf 'yes' > "$corpus/verdict/yes"
+printf 'Verdict: no' > "$corpus/verdict/no"
+printf 'Score: 7' > "$corpus/verdict/score"
+printf '<think>x</think>\nyes' > "$corpus/verdict/think"
 
 status=0
 for h in "${harnesses[@]}"; do

@@ -177,6 +177,65 @@ static void test_niqe_distortions(void)
     vlit_niqe_model_free(m);
 }
 
+/* The features of one patch, as niqe_image_features computes them (single
+ * precision products summed in vector lanes, wrap-around pairs apart),
+ * against a plain double computation from the same MSCN coefficients with
+ * the estimators above. */
+static void test_patch_features(void)
+{
+    enum { W = 2 * NIQE_PATCH, H = NIQE_PATCH, P = NIQE_PATCH };
+    uint8_t *noise = malloc(W * H), *gray = malloc(W * H);
+    uint64_t seed = 11;
+    for (int i = 0; i < W * H; i++)
+        noise[i] = (uint8_t)(vlit_splitmix64(&seed) >> 56);
+    blur(noise, W, H, 1.2, gray); /* neighbours correlate: products lean positive */
+    vlit_iqa_workspace *ws = ws_new();
+    vlit_error err = {0};
+    size_t np = 0;
+    CHECK(niqe_image_features(ws, gray, W, H, W, &np, &err) == VLIT_OK && np == 2);
+    double got[NIQE_FEAT_SCALE];
+    memcpy(got, ws->feat, sizeof got); /* patch 0, first scale */
+    double *img = malloc(sizeof *img * W * H);
+    for (int i = 0; i < W * H; i++)
+        img[i] = gray[i];
+    CHECK(niqe_workspace_reserve(ws, W, H, 2, &err) == VLIT_OK);
+    niqe_mscn(ws, img, W, H);
+    /* the patch, and its products with the neighbour left, above,
+     * above-left and above-right, wrapping around inside the patch */
+    float *x = malloc(sizeof *x * P * P), *prod[4];
+    static const int dy[4] = {0, 1, 1, 1}, dx[4] = {1, 0, 1, -1};
+    for (int k = 0; k < 4; k++)
+        prod[k] = malloc(sizeof *prod[k] * P * P);
+    for (int y = 0; y < P; y++)
+        for (int c = 0; c < P; c++) {
+            float v = ws->mscn[y * W + c];
+            x[y * P + c] = v;
+            for (int k = 0; k < 4; k++) {
+                int yy = (y - dy[k] + P) % P, cc = (c - dx[k] + P) % P;
+                prod[k][y * P + c] = (float)((double)v * ws->mscn[yy * W + cc]);
+            }
+        }
+    double shape, var, mean, lv, rv;
+    niqe_ggd_fit(ws, x, P * P, &shape, &var);
+    CHECK(fabs(got[0] - shape) <= 0.0011);
+    CHECK(fabs(got[1] - sqrt(var * tgamma(1 / shape) / tgamma(3 / shape))) < 1e-4 * got[1]);
+    for (int k = 0; k < 4; k++) {
+        const double *g = got + 2 + 4 * k;
+        niqe_aggd_fit(ws, prod[k], P * P, &shape, &mean, &lv, &rv);
+        double to_scale = tgamma(1 / shape) / tgamma(3 / shape);
+        CHECK(fabs(g[0] - shape) <= 0.0011);
+        CHECK(fabs(g[1] - mean) < 1e-3 * fabs(g[1]) + 1e-6);
+        CHECK(fabs(g[2] - sqrt(lv * to_scale)) < 1e-4 * g[2]);
+        CHECK(fabs(g[3] - sqrt(rv * to_scale)) < 1e-4 * g[3]);
+        free(prod[k]);
+    }
+    free(x);
+    free(img);
+    free(noise);
+    free(gray);
+    vlit_iqa_workspace_free(ws);
+}
+
 static void test_gray_decode(void)
 {
     /* a JPEG's luma and its RGB converted to gray agree but for rounding */
@@ -223,6 +282,7 @@ static void test_model_files(void)
     /* a model scores its own photos close */
     double q;
     CHECK(vlit_niqe_score_file(back, NULL, SKIMAGE "gravel.png", &q, &err) == VLIT_OK && q < 10);
+    vlit_niqe_model_free(back); /* a failed load sets back to NULL: free it first */
 
     /* malformed files: the message names file and line */
     CHECK(vlit_niqe_model_load(write_file("bad1.model", "hello\n"), &back, &err) == VLIT_ERR_PARSE);
@@ -313,6 +373,7 @@ int main(void)
     test_estimators();
     test_mscn_constant();
     test_niqe_distortions();
+    test_patch_features();
     test_gray_decode();
     test_model_files();
     test_bad_images();
