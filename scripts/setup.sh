@@ -13,6 +13,7 @@ packages=(
   libtesseract-dev tesseract-ocr-eng   # OCR for collect --ocr
   libsqlite3-dev libssl-dev            # the run store of LLM requests (SQLite; SHA-256 keys from libcrypto)
   libcurl4-openssl-dev                 # the HTTP client for model servers
+  wordnet-base                         # WordNet 3.0 (read at run time): instruction complexity, LM bench corpus
   python3 python3-skimage python-matplotlib-data  # demo images; python3 for tests and baselines
 )
 missing=()

@@ -10,6 +10,7 @@ extern const score_method score_matching_embeddings;
 extern const score_method score_correctness_annotation_consistency;
 extern const score_method score_correctness_judge;
 extern const score_method score_hallucination_chair;
+extern const score_method score_instruction_complexity_lexicon;
 extern const score_method score_instruction_complexity_llm;
 extern const score_method score_object_complexity_annotation_mentions;
 extern const score_method score_visual_complexity_classical;
@@ -22,6 +23,7 @@ const score_method *const score_methods[] = {
     &score_correctness_annotation_consistency, /* principle 2 */
     &score_correctness_judge,           /* principle 2 */
     &score_hallucination_chair,         /* principle 2 */
+    &score_instruction_complexity_lexicon, /* principle 7 */
     &score_instruction_complexity_llm,  /* principle 7, after its embedded method */
     &score_object_complexity_annotation_mentions, /* principle 8 */
     &score_visual_complexity_classical, /* principle 9 */

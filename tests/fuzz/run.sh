@@ -8,7 +8,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(realpath -m "${2:-$root/build-fuzz}")
 shift $(( $# > 2 ? 2 : $# )) || true
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(json samples collect clue conversation reply image niqe_model arpa lmbin mentions embed_reply verdict)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(json samples collect clue conversation reply image niqe_model arpa lmbin mentions embed_reply verdict wordnet)
 
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DVLIT_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build "$build" -j2 --target $(printf 'fuzz_%s ' "${harnesses[@]}") > /dev/null
@@ -85,6 +85,25 @@ printf 'yes' > "$corpus/verdict/yes"
 printf 'Verdict: no' > "$corpus/verdict/no"
 printf 'Score: 7' > "$corpus/verdict/score"
 printf '<think>x</think>\nyes' > "$corpus/verdict/think"
+
+# WordNet reader (fuzz_wordnet.c): the nine files' heads or a few dozen of their
+# lemmas, NUL-separated, then an instruction; from Debian's wordnet-base
+wn=${VLIT_WORDNET_DIR:-/usr/share/wordnet}
+mkdir -p "$corpus/wordnet"
+if [ -f "$wn/index.noun" ]; then
+  words='^(dog|dogs|run|running|car|cars|light|traffic|traffic_light|take|take_apart|red|big|bigger|left|leave|park|parked|close|closer|man|men|goose|geese|quickly|describe|image|picture|hot_dog|go_on|look_at) '
+  for mode in lemmas head; do
+    {
+      for f in index.noun index.verb index.adj index.adv noun.exc verb.exc adj.exc adv.exc; do
+        if [ $mode = head ]; then head -n 40 "$wn/$f"; else head -n 3 "$wn/$f"; grep -E "$words" "$wn/$f" || true; fi
+        printf '\0'
+      done
+      grep -E '^(dog|run|car|light|take|red|big|close|park|man|goose|quickly|describe)%' "$wn/cntlist.rev" | head -40
+      printf '\0'
+      printf 'Compare the colour of the two cars on the left and explain which one is parked closer to the red sign, in two sentences.\nWhat are the geese taking apart next to the traffic lights?\nA. dog\nB. hot dog\n'
+    } > "$corpus/wordnet/$mode"
+  done
+fi
 
 status=0
 for h in "${harnesses[@]}"; do
