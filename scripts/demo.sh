@@ -19,9 +19,11 @@ mkdir -p "$out"
 "$VLIT" clue "$out/clues.jsonl" --boxes norm -o "$out/clues.txt"
 "$VLIT" generate --mode aa --turns 3 "$out/clues.jsonl" -o "$out/samples.jsonl"
 "$VLIT" convert -q --from jsonl --to llava "$out/samples.jsonl" "$out/samples.llava.json"
+"$VLIT" score "$out/samples.jsonl" --clues "$out/clues.jsonl" --image-root "$out/images" -o "$out/scores.jsonl"
 echo
 head -n 24 "$out/clues.txt"
 echo "..."
 echo
 echo "demo: clue records in $out/clues.jsonl, clue text in $out/clues.txt,"
-echo "      instruction samples in $out/samples.jsonl and, for LLaVA training, $out/samples.llava.json"
+echo "      instruction samples in $out/samples.jsonl and, for LLaVA training, $out/samples.llava.json,"
+echo "      their quality indicators in $out/scores.jsonl"
