@@ -67,7 +67,8 @@ static void cc_score(void *state, void *scratch, const score_item *it, score_val
         return;
     }
     size_t claims[K_KINDS] = {0}, ok[K_KINDS] = {0};
-    mention_list ml = MENTION_LIST_INIT;
+    mention_list ml = MENTION_LIST_INIT; /* used when the item has no memo */
+    const mention_list *found = &ml;
     mention_truth t;
     size_t n = mention_lexicon_size(lx);
     unsigned char *seen = calloc(n, 1);
@@ -78,11 +79,11 @@ static void cc_score(void *state, void *scratch, const score_item *it, score_val
     }
     /* objects can be checked only against a record that annotates objects */
     if (t.mapped) {
-        if (mention_find(lx, it->response, &ml)) {
+        if (mention_find_shared(lx, it, 1, &ml, &found)) {
             score_missing(out, "out of memory");
             goto out;
         }
-        object_claims(&ml, &t, seen, n, claims, ok);
+        object_claims(found, &t, seen, n, claims, ok);
     }
     /* quoted text only against a record with OCR tokens */
     if (it->clue->n_ocr && it->response) {

@@ -23,7 +23,8 @@ static void ch_score(void *state, void *scratch, const score_item *it, score_val
         score_missing(out, "no clue record for the sample's image");
         return;
     }
-    mention_list ml = MENTION_LIST_INIT;
+    mention_list ml = MENTION_LIST_INIT; /* used when the item has no memo */
+    const mention_list *found = &ml;
     mention_truth t;
     size_t n = mention_lexicon_size(lx);
     unsigned char *seen = calloc(n, 1);
@@ -36,11 +37,11 @@ static void ch_score(void *state, void *scratch, const score_item *it, score_val
         score_missing(out, "the clue record has no objects of the lexicon's categories");
         goto out;
     }
-    if (mention_find(lx, it->response, &ml)) {
+    if (mention_find_shared(lx, it, 1, &ml, &found)) {
         score_missing(out, "out of memory");
         goto out;
     }
-    size_t mentioned = mention_mark(&ml, 1u << MENTION_ASSERTED, seen, n);
+    size_t mentioned = mention_mark(found, 1u << MENTION_ASSERTED, seen, n);
     if (mentioned == 0) {
         score_missing(out, "the response mentions no annotated category");
         goto out;

@@ -22,7 +22,8 @@ static void gr_score(void *state, void *scratch, const score_item *it, score_val
         score_missing(out, "no clue record for the sample's image");
         return;
     }
-    mention_list ml = MENTION_LIST_INIT;
+    mention_list ml = MENTION_LIST_INIT; /* used when the item has no memo */
+    const mention_list *found = &ml;
     mention_truth t;
     size_t n = mention_lexicon_size(lx);
     unsigned char *seen = calloc(n, 1);
@@ -37,16 +38,16 @@ static void gr_score(void *state, void *scratch, const score_item *it, score_val
     }
     size_t mentioned = 0;
     const unsigned asserted = 1u << MENTION_ASSERTED;
-    if (mention_find(lx, it->instruction, &ml)) {
+    if (mention_find_shared(lx, it, 0, &ml, &found)) {
         score_missing(out, "out of memory");
         goto out;
     }
-    mentioned += mention_mark(&ml, asserted, seen, n);
-    if (mention_find(lx, it->response, &ml)) {
+    mentioned += mention_mark(found, asserted, seen, n);
+    if (mention_find_shared(lx, it, 1, &ml, &found)) {
         score_missing(out, "out of memory");
         goto out;
     }
-    mentioned += mention_mark(&ml, asserted, seen, n);
+    mentioned += mention_mark(found, asserted, seen, n);
     if (mentioned == 0) {
         score_missing(out, "the text mentions no annotated category");
         goto out;

@@ -22,7 +22,8 @@ static void oc_score(void *state, void *scratch, const score_item *it, score_val
         score_missing(out, "no clue record for the sample's image");
         return;
     }
-    mention_list ml = MENTION_LIST_INIT;
+    mention_list ml = MENTION_LIST_INIT; /* used when the item has no memo */
+    const mention_list *found = &ml;
     mention_truth t;
     size_t n = mention_lexicon_size(lx);
     unsigned char *seen = calloc(n, 1);
@@ -35,14 +36,14 @@ static void oc_score(void *state, void *scratch, const score_item *it, score_val
         score_missing(out, "the clue record has no objects of the lexicon's categories");
         goto out;
     }
-    if (mention_find(lx, it->instruction, &ml)) {
+    if (mention_find_shared(lx, it, 0, &ml, &found)) {
         score_missing(out, "out of memory");
         goto out;
     }
     /* a reference is a reference whether asserted, asked about or denied */
     unsigned every =
         (1u << MENTION_ASSERTED) | (1u << MENTION_NEGATED) | (1u << MENTION_QUERIED) | (1u << MENTION_HEDGED);
-    size_t mentioned = mention_mark(&ml, every, seen, n);
+    size_t mentioned = mention_mark(found, every, seen, n);
     size_t objects = 0;
     for (size_t c = 0; c < n; c++)
         objects += seen[c] && mention_truth_present(&t, (int)c);

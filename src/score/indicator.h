@@ -36,6 +36,16 @@
  * (clue_index.c): captions are left out; objects, VQA and OCR are kept. */
 typedef vlit_clue_record score_clue;
 
+/* Results that several methods need for the same sample (the object
+ * mentions of its texts): the first method that asks computes and stores
+ * them here, the others reuse them. Every method of a sample runs on one
+ * thread, so no locking; the driver frees the slots after the batch. */
+enum { SCORE_MEMO_MENTIONS_INSTRUCTION, SCORE_MEMO_MENTIONS_RESPONSE, SCORE_MEMO_SLOTS };
+typedef struct score_memo {
+    void *slot[SCORE_MEMO_SLOTS];
+    void (*free_slot[SCORE_MEMO_SLOTS])(void *);
+} score_memo;
+
 /* Everything the driver knows about one sample. */
 typedef struct score_item {
     const vlit_sample *sample;
@@ -46,6 +56,7 @@ typedef struct score_item {
     const char *image_path;   /* image root + the first image, or NULL: */
     const char *image_problem; /* why image_path is NULL ("sample has no image",
                                   "image path escapes the image root", ...) */
+    score_memo *memo;          /* shared results of this sample (see score_memo) */
 } score_item;
 
 #define SCORE_MAX_EXTRA 12

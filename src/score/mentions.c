@@ -238,6 +238,8 @@ struct mention_lexicon {
     unsigned char *nocount;
     size_t n_cat, cap_cat;
     size_t max_words;
+    uint64_t fingerprint; /* of the file's bytes: lexicons with equal content share mentions */
+    vlit_strmap first;   /* first word of a term -> the most words of a term that starts with it */
     vlit_strmap words;   /* closed-class word -> W_* bits */
     vlit_strmap numbers; /* number word -> value */
     vlit_arena arena;
@@ -332,6 +334,12 @@ static vlit_status add_term(mention_lexicon *lx, const char *key, int category, 
     size_t words = count_words(key);
     if (words > lx->max_words)
         lx->max_words = words;
+    const char *space = strchr(key, ' ');
+    uint32_t *first = vlit_strmap_put(&lx->first, key, space ? (size_t)(space - key) : len, 0, &inserted, NULL);
+    if (!first)
+        return vlit_err(err, VLIT_ERR_NOMEM, "%s: out of memory", path);
+    if (*first < words)
+        *first = (uint32_t)words;
     return VLIT_OK;
 }
 
@@ -483,6 +491,7 @@ vlit_status mention_lexicon_load(const char *path, mention_lexicon **out, vlit_e
         return vlit_err(err, VLIT_ERR_NOMEM, "%s: out of memory", path);
     }
     vlit_strmap_init(&lx->terms);
+    vlit_strmap_init(&lx->first);
     vlit_strmap_init(&lx->words);
     vlit_strmap_init(&lx->numbers);
     vlit_arena_init(&lx->arena, 4096);
@@ -498,6 +507,7 @@ vlit_status mention_lexicon_load(const char *path, mention_lexicon **out, vlit_e
             st = vlit_err(err, VLIT_ERR_LIMIT, "%s:%zu: line longer than %zu bytes", path, line, sizeof buf - 2);
             break;
         }
+        lx->fingerprint = lx->fingerprint * 0x100000001b3ull ^ vlit_hash(buf, n);
         while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
             buf[--n] = '\0';
         if (n == 0 || buf[0] == '#')
@@ -540,6 +550,7 @@ void mention_lexicon_free(mention_lexicon *lx)
     if (!lx)
         return;
     vlit_strmap_free(&lx->terms);
+    vlit_strmap_free(&lx->first);
     vlit_strmap_free(&lx->words);
     vlit_strmap_free(&lx->numbers);
     vlit_arena_free(&lx->arena);
@@ -957,6 +968,14 @@ vlit_status mention_find(const mention_lexicon *lx, const char *text, mention_li
             for (size_t b = 0; b < t->len; b++)
                 key[len++] = lower(text[t->start + b]);
             keylen[w + 1] = len;
+            if (w == 0) { /* most words start no term: one lookup says so */
+                const uint32_t *most = vlit_strmap_get(&lx->first, key, len);
+                if (!most) {
+                    w = 0;
+                    break;
+                }
+                max = *most < max ? *most : max;
+            }
             if (t->flags & TF_POSS) {
                 w++;
                 break;
@@ -1078,6 +1097,48 @@ vlit_status mention_find(const mention_lexicon *lx, const char *text, mention_li
 out:
     free(ts.t);
     free(c);
+    return st;
+}
+
+typedef struct shared_mentions {
+    uint64_t fingerprint;
+    mention_list list;
+} shared_mentions;
+
+static void free_shared(void *p)
+{
+    shared_mentions *sm = p;
+    mention_list_free(&sm->list);
+    free(sm);
+}
+
+vlit_status mention_find_shared(const mention_lexicon *lx, const score_item *it, int response, mention_list *own,
+                                const mention_list **out)
+{
+    const char *text = response ? it->response : it->instruction;
+    int slot = response ? SCORE_MEMO_MENTIONS_RESPONSE : SCORE_MEMO_MENTIONS_INSTRUCTION;
+    score_memo *memo = it->memo;
+    if (!memo) {
+        vlit_status st = mention_find(lx, text, own);
+        *out = own;
+        return st;
+    }
+    shared_mentions *sm = memo->slot[slot];
+    if (sm && sm->fingerprint == lx->fingerprint) {
+        *out = &sm->list;
+        return VLIT_OK;
+    }
+    if (!sm) {
+        if (!(sm = calloc(1, sizeof *sm)))
+            return VLIT_ERR_NOMEM;
+        memo->slot[slot] = sm;
+        memo->free_slot[slot] = free_shared;
+    }
+    sm->fingerprint = lx->fingerprint;
+    vlit_status st = mention_find(lx, text, &sm->list);
+    if (st)
+        sm->fingerprint = ~lx->fingerprint; /* not valid */
+    *out = &sm->list;
     return st;
 }
 

@@ -89,6 +89,14 @@ typedef struct mention_list {
 /* Finds the mentions of text (UTF-8; NULL = empty) into out, replacing its
  * contents, in text order. VLIT_ERR_NOMEM when out of memory. */
 vlit_status mention_find(const mention_lexicon *lx, const char *text, mention_list *out);
+
+/* The mentions of a sample's instruction (response 0) or response (1),
+ * found once per sample and shared by every method that asks with a
+ * lexicon of the same content (through it->memo); *out stays valid until
+ * the driver finishes the batch. Without a memo it is found each time into
+ * a list owned by the memo-less caller: pass own (initialised), else NULL. */
+vlit_status mention_find_shared(const mention_lexicon *lx, const score_item *it, int response, mention_list *own,
+                                const mention_list **out);
 void mention_list_free(mention_list *l);
 
 /* Marks seen[c] = 1 for the category c of every mention of l whose mode is

@@ -217,6 +217,7 @@ typedef struct run {
     vlit_arena arena;
     vlit_buf tmp;
     score_item items[BATCH];
+    score_memo memos[BATCH];
     score_value *values; /* BATCH x n_sel */
     size_t n_items;
     atomic_size_t next;
@@ -235,6 +236,7 @@ static vlit_status make_item(run *r, const vlit_sample *s, size_t index, score_i
     vlit_arena *a = &r->arena;
     memset(it, 0, sizeof *it);
     it->index = index;
+    it->memo = &r->memos[it - r->items];
     if (!(it->sample = copy_sample(a, s)) || !(it->instruction = join_turns(a, &r->tmp, s, 1)) ||
         !(it->response = join_turns(a, &r->tmp, s, 0)))
         return vlit_err(err, VLIT_ERR_NOMEM, "%s: record %zu: out of memory", r->samples_path, index + 1);
@@ -368,8 +370,11 @@ static unsigned default_threads(void)
     return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (unsigned)n;
 }
 
+static void free_memos(run *r);
+
 static void close_all(run *r)
 {
+    free_memos(r);
     for (size_t k = 0; k < r->n_sel; k++) {
         const score_method *m = r->sel[k].m;
         for (unsigned t = 0; t < r->n_threads; t++)
@@ -394,6 +399,17 @@ static void note(const vlit_score_params *p, const char *msg)
 {
     if (p->on_note)
         p->on_note(p->ctx, msg);
+}
+
+static void free_memos(run *r)
+{
+    for (size_t i = 0; i < r->n_items; i++) {
+        score_memo *m = &r->memos[i];
+        for (int k = 0; k < SCORE_MEMO_SLOTS; k++)
+            if (m->slot[k] && m->free_slot[k])
+                m->free_slot[k](m->slot[k]);
+        memset(m, 0, sizeof *m);
+    }
 }
 
 /* Decides which values are computed: for an image-only method, the first
@@ -481,6 +497,7 @@ static vlit_status flush_batch(run *r, FILE *fp, vlit_buf *line, vlit_score_summ
             return vlit_err(err, VLIT_ERR_IO, "cannot write scores");
     }
     sum->samples += r->n_items;
+    free_memos(r);
     r->n_items = 0;
     vlit_arena_reset(&r->arena);
     if (r->p->on_progress) {
