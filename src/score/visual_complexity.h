@@ -20,9 +20,8 @@
 
 /* Normalisation: each component divided by the value that maps to 1, and
  * clipped at 1. Each value is the 95th percentile, rounded, of that
- * component on the 42 images of the default NIQE model (data/niqe/
- * images.tsv: landscapes, macro shots, textures, portraits, and one
- * rendered graphic), so 1 means
+ * component on the 41 photos of the default NIQE model (data/niqe/
+ * images.tsv: landscapes, macro shots, textures, portraits), so 1 means
  * "as busy as the busiest twentieth of varied sharp photos". They were
  * set before the validation photos were looked at (docs/iqa.md). */
 #define VC_NORM_COMPRESSION 0.80 /* deflated / raw bytes */
