@@ -3,7 +3,9 @@
  * libcurl's multi interface, with retries.
  *
  * Requests are pulled from the caller (next_fn) as slots free up, so a run of
- * millions of requests never holds more than `concurrency` of them. A request
+ * millions of requests never holds more than `concurrency` of them. A caller
+ * that prepares requests on another thread can answer "none yet" and wake
+ * the loop through wake_fd when it has more. A request
  * is retried after 429, 5xx, timeouts and connection errors, waiting with
  * exponential backoff and full jitter, or as long as the server's
  * Retry-After says; other statuses end it. done_fn is called once per
@@ -31,9 +33,19 @@ typedef struct http_params {
      * loop waits again, so a caller journaling requests and answers commits
      * them in one batch before anything is sent. An error ends the run. */
     vlit_status (*commit)(void *ctx, vlit_error *err);
+    /* Pull new requests once this many slots are free (or all are); default
+     * (0): an eighth of the concurrency, so that a caller committing in the
+     * commit hook commits batches, not single requests. */
+    int refill_min;
+    /* Optional (-1 = none, the default): a descriptor that becomes readable
+     * when a next_fn that answered "none yet" has requests again (an
+     * eventfd, or a pipe's read end); the loop watches it and reads it empty. */
+    int wake_fd;
 } http_params;
 
 http_params http_default_params(void);
+
+#define HTTP_ERROR_MAX 320 /* the longest http_result.error, NUL included */
 
 typedef struct http_result {
     int ok;             /* 2xx received */
@@ -45,7 +57,8 @@ typedef struct http_result {
 } http_result;
 
 /* Returns 1 and sets *body (NUL-terminated, kept by the caller until its
- * done_fn ran) and *user, or 0 when there are no more requests. */
+ * done_fn ran) and *user; 0 when there are no more requests; -1 when there
+ * are none yet (asked again after wake_fd or network activity). */
 typedef int (*http_next_fn)(void *ctx, const char **body, void **user);
 typedef void (*http_done_fn)(void *ctx, void *user, const http_result *r);
 

@@ -8,7 +8,16 @@
  * into one open transaction (begun by the first write) until rs_commit, so
  * a caller commits a whole batch of state changes at once, and does so
  * before it sends a recorded request or uses a stored completion; a killed
- * process loses only what it had not committed. API keys are request headers, never part of the body, so never stored.
+ * process loses only what it had not committed. API keys are request
+ * headers, never part of the body, so never stored.
+ *
+ * Schema 3 (docs/generate.md): rows are appended in order and found by key
+ * through an index held in memory, built when the store is opened (a 16-byte
+ * slot per request in a table at most 70 % full: 23 to 46 bytes a request),
+ * instead of an SQL index whose random pages would cost a page write per
+ * request. A store of schema 2 is migrated when opened. Strings passed in
+ * are copied before the call returns; strings passed to callbacks are valid
+ * during the callback. A store is used by one thread at a time.
  */
 #ifndef VLIT_BACKENDS_RUN_STORE_H
 #define VLIT_BACKENDS_RUN_STORE_H
@@ -30,6 +39,15 @@ typedef struct rs_completion {
 /* "sha256 hex" of data into out[65]. */
 void rs_key(const void *data, size_t len, char out[65]);
 
+/* rs_key of bodies that begin with the same prefix, hashing the prefix once:
+ * rs_hasher_key(h, rest, n, out) gives rs_key(prefix followed by rest). Not
+ * to be shared between threads. */
+typedef struct rs_hasher rs_hasher;
+rs_hasher *rs_hasher_new(const void *prefix, size_t len);                    /* NULL when out of memory */
+const char *rs_hasher_prefix_key(const rs_hasher *h);                        /* rs_key of the prefix alone */
+int rs_hasher_key(rs_hasher *h, const void *rest, size_t len, char out[65]); /* -1 on failure */
+void rs_hasher_free(rs_hasher *h);
+
 /* The store is opened for this process alone (SQLite's exclusive locking):
  * a second run on the same store fails at once instead of sending the same
  * requests twice. */
@@ -38,14 +56,32 @@ vlit_status rs_open(const char *path, run_store **out, vlit_error *err);
 void rs_close(run_store *s);
 /* Commits the open transaction, if any. */
 vlit_status rs_commit(run_store *s, vlit_error *err);
+/* Says the caller has nothing else to do for a moment: with no transaction
+ * open and more than 8 MiB in the write-ahead log (1 MiB when `closing`, the
+ * caller expecting to close the store soon), copies it into the database
+ * file now (a checkpoint, with its syncs), which a commit would otherwise do
+ * at 64 MiB, and closing the store at the end. */
+vlit_status rs_idle(run_store *s, int closing, vlit_error *err);
 
 vlit_status rs_state_of(run_store *s, const char *key, rs_state *state, vlit_error *err);
+
+/* A request's row in the store, for callers that keep it: the functions
+ * taking an rs_id skip looking the key up again. 0 = none. */
+typedef long long rs_id;
+/* The state and row of key (RS_NONE and 0 when unknown). */
+vlit_status rs_find(run_store *s, const char *key, rs_state *state, rs_id *id, vlit_error *err);
 /* Records a request before it is sent (state pending); a known key is left as
  * it is. The first head_len bytes of body are a head that many requests share
  * (prompt and examples): stored once, in table heads; the view request_bodies
  * gives every request's whole body. */
 vlit_status rs_add_request(run_store *s, const char *key, const char *record_id, const char *variant, const char *body,
                            size_t head_len, vlit_error *err);
+/* The same, with the head's key (rs_key of its head_len bytes, e.g. from
+ * rs_hasher_prefix_key) given by a caller that has it, so that the head is
+ * not hashed again for every request; *id (if id is not NULL) receives the
+ * request's row, new or known. */
+vlit_status rs_add_request_head(run_store *s, const char *key, const char *record_id, const char *variant,
+                                const char *body, size_t head_len, const char *head_key, rs_id *id, vlit_error *err);
 /* Stores all completions of a request and marks it done (all or nothing). */
 vlit_status rs_finish_request(run_store *s, const char *key, const rs_completion *c, size_t n, long prompt_tokens,
                               long completion_tokens, vlit_error *err);
@@ -54,6 +90,12 @@ vlit_status rs_fail_request(run_store *s, const char *key, int attempts, const c
 /* Calls fn for each stored completion of key, in index order. */
 vlit_status rs_completions(run_store *s, const char *key, void (*fn)(void *ctx, size_t idx, const rs_completion *c),
                            void *ctx, vlit_error *err);
+/* The same three by row (from rs_find or rs_add_request_head). */
+vlit_status rs_finish_id(run_store *s, rs_id id, const rs_completion *c, size_t n, long prompt_tokens,
+                         long completion_tokens, vlit_error *err);
+vlit_status rs_fail_id(run_store *s, rs_id id, int attempts, const char *error, vlit_error *err);
+vlit_status rs_completions_id(run_store *s, rs_id id, void (*fn)(void *ctx, size_t idx, const rs_completion *c),
+                              void *ctx, vlit_error *err);
 
 /* The embeddings cache: one vector per key (the caller's hash of model and
  * input), kept as little-endian float32. Added to schema 2 without a version

@@ -78,12 +78,13 @@ grep -q "requests for 80 records" "$tmp/faults.err" && pass=$((pass + 1)) || bad
 
 # 2. kill -9 at random moments, resume, compare with an uninterrupted run
 # every answer takes 0.1 s, so a whole run takes about 7 s and each kill comes
-# while there is work left
+# while there is work left; after each kill, every request the server got
+# must be in the store (journaled before it was sent)
 url=$(start_server clean --faults delay=1.0 --delay-seconds 0.1)
 VLIT_API_KEY=$KEY "$VLIT" "${LONG[@]}" --llm-url "$url" --store "$tmp/whole.db" -o "$tmp/whole.jsonl" -q
 total=$(sq "$tmp/whole.db" "select count(*) from requests")
-url=$(start_server killed --faults delay=1.0 --delay-seconds 0.1)
-kills=0
+url=$(start_server killed --faults delay=1.0 --delay-seconds 0.1 --log "$tmp/killed.log")
+kills=0 unjournaled=0
 # the moments, drawn before the loop: a Python start-up between the start of
 # the run and the kill would add its own (load-dependent) time
 moments=($(python3 -c "import random; random.seed(1); print(*(round(random.uniform(0.1, 0.6), 3) for _ in range(10)))"))
@@ -93,9 +94,26 @@ for i in $(seq 10); do
   sleep "${moments[$((i - 1))]}"
   if kill -9 "$gen" 2> /dev/null; then kills=$((kills + 1)); fi
   wait "$gen" 2> /dev/null || true
+  n=$(python3 - "$tmp/killed.log" "$tmp/killed.db" <<'PY'
+import json, sqlite3, sys
+sent = set()
+for line in open(sys.argv[1]):
+    rec = json.loads(line)
+    if rec["path"] == "/v1/chat/completions":
+        sent.add(rec["request_sha256"])
+db = sqlite3.connect(sys.argv[2])
+# killed before its first commit, the store may have no tables yet
+has = db.execute("select count(*) from sqlite_master where name = 'requests'").fetchone()[0]
+stored = {k for (k,) in db.execute("select key from requests")} if has else set()
+db.close()
+print(len(sent - stored))
+PY
+)
+  unjournaled=$((unjournaled + n))
 done
 VLIT_API_KEY=$KEY "$VLIT" "${LONG[@]}" --llm-url "$url" --store "$tmp/killed.db" -o "$tmp/killed.jsonl" -q
 [ "$kills" = 10 ] && pass=$((pass + 1)) || bad "only $kills of 10 kills found the run still going"
+[ "$unjournaled" = 0 ] && pass=$((pass + 1)) || bad "killed runs: the server got $unjournaled requests that were not in the store"
 if [ "$(completions "$tmp/whole.db")" = "$(completions "$tmp/killed.db")" ] && cmp -s "$tmp/whole.jsonl" "$tmp/killed.jsonl"; then
   pass=$((pass + 1))
 else

@@ -1,5 +1,7 @@
-/* src/backends/run_store: keys, states, completions, counts, persistence, and
- * that what was committed survives a process killed with SIGKILL. */
+/* src/backends/run_store: keys, states, completions, counts, persistence,
+ * that what was committed survives a process killed with SIGKILL, the key
+ * index held in memory (colliding hashes, many keys), prefix hashing, and
+ * schema 2 stores migrated to schema 3 (or refused, unchanged). */
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -230,6 +232,214 @@ static void test_embeddings(void)
     free(path);
 }
 
+static long long sql_int(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    long long v = -1;
+    if (sqlite3_open(path, &db) == SQLITE_OK && sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK) {
+        if (sqlite3_step(q) == SQLITE_ROW)
+            v = sqlite3_column_int64(q, 0);
+        sqlite3_finalize(q);
+    }
+    sqlite3_close(db);
+    return v;
+}
+
+static char *sql_text(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    char *v = NULL;
+    if (sqlite3_open(path, &db) == SQLITE_OK && sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK) {
+        if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+            v = strdup((const char *)sqlite3_column_text(q, 0));
+        sqlite3_finalize(q);
+    }
+    sqlite3_close(db);
+    return v;
+}
+
+/* rs_hasher: the key of prefix + rest without hashing the prefix again. */
+static void test_hasher(void)
+{
+    const char *prefix = "{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":\"a long shared head\"}";
+    const char *rests[3] = {"", ",{\"role\":\"user\",\"content\":\"one\"}]}",
+                            ",{\"role\":\"user\",\"content\":\"two\"}]}"};
+    rs_hasher *h = rs_hasher_new(prefix, strlen(prefix));
+    CHECK(h != NULL);
+    char want[65], got[65], buf[512];
+    rs_key(prefix, strlen(prefix), want);
+    CHECK_STR(rs_hasher_prefix_key(h), want);
+    for (int i = 0; i < 3; i++) {
+        snprintf(buf, sizeof buf, "%s%s", prefix, rests[i]);
+        rs_key(buf, strlen(buf), want);
+        CHECK(rs_hasher_key(h, rests[i], strlen(rests[i]), got) == 0);
+        CHECK_STR(got, want);
+    }
+    rs_hasher_free(h);
+}
+
+/* The key index: keys whose hashes collide (same first 16 hex digits, and
+ * keys that are not hex at all) are told apart by their rows; thousands of
+ * keys are all found again after reopening; the row functions. */
+static void test_index(void)
+{
+    char *path = strdup(tmp_path("index.db"));
+    run_store *s;
+    vlit_error err = {0};
+    CHECK(rs_open(path, &s, &err) == VLIT_OK);
+    char a[65], b[65];
+    rs_key("x", 1, a);
+    memcpy(b, a, sizeof a);
+    b[63] = b[63] == '0' ? '1' : '0'; /* same index hash, another key */
+    rs_id ia = 0, ib = 0, ic = 0;
+    CHECK(rs_add_request_head(s, a, "r", "conversation", "{\"a\":1}", 0, NULL, &ia, &err) == VLIT_OK && ia > 0);
+    rs_state st;
+    rs_id found;
+    CHECK(rs_find(s, b, &st, &found, &err) == VLIT_OK && st == RS_NONE && found == 0);
+    CHECK(rs_add_request_head(s, b, "r", "conversation", "{\"b\":1}", 0, NULL, &ib, &err) == VLIT_OK && ib > ia);
+    CHECK(rs_add_request_head(s, "not hex", "r", "detail", "{\"c\":1}", 0, NULL, &ic, &err) == VLIT_OK && ic > ib);
+    rs_id again = 0;
+    CHECK(rs_add_request_head(s, a, "r", "conversation", "{\"a\":1}", 0, NULL, &again, &err) == VLIT_OK && again == ia);
+    rs_completion c = {"User: q\nAI: a", 1, NULL};
+    CHECK(rs_finish_id(s, ib, &c, 1, 3, 4, &err) == VLIT_OK);
+    CHECK(rs_fail_id(s, ic, 2, "HTTP 500 after 2 attempts", &err) == VLIT_OK);
+    CHECK(rs_fail_id(s, ic + 100, 2, "no such row", &err) == VLIT_ERR_IO);
+    CHECK(rs_finish_id(s, ic + 100, &c, 1, 3, 4, &err) == VLIT_ERR_IO);
+    CHECK(rs_find(s, a, &st, &found, &err) == VLIT_OK && st == RS_PENDING && found == ia);
+    CHECK(rs_find(s, b, &st, &found, &err) == VLIT_OK && st == RS_DONE && found == ib);
+    CHECK(rs_state_of(s, "not hex", &st, &err) == VLIT_OK && st == RS_FAILED);
+    seen got = {0};
+    CHECK(rs_completions_id(s, ib, collect, &got, &err) == VLIT_OK && got.n == 1);
+    memset(&got, 0, sizeof got);
+    CHECK(rs_completions_id(s, ia, collect, &got, &err) == VLIT_OK && got.n == 0);
+    /* many keys, found again after reopening */
+    char key[65], body[64];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(body, sizeof body, "{\"i\":%d}", i);
+        rs_key(body, strlen(body), key);
+        if (rs_add_request(s, key, "r", "detail", body, 0, &err) != VLIT_OK)
+            break;
+    }
+    rs_close(s);
+    CHECK(rs_open(path, &s, &err) == VLIT_OK);
+    int missing = 0;
+    for (int i = 0; i < 5000; i++) {
+        snprintf(body, sizeof body, "{\"i\":%d}", i);
+        rs_key(body, strlen(body), key);
+        missing += rs_find(s, key, &st, &found, &err) != VLIT_OK || st != RS_PENDING || found <= ic;
+    }
+    CHECK(missing == 0);
+    CHECK(rs_find(s, b, &st, &found, &err) == VLIT_OK && st == RS_DONE && found == ib);
+    rs_close(s);
+    CHECK(sql_int(path, "PRAGMA page_size") == 16384);
+    CHECK(sql_int(path, "SELECT count(*) FROM requests") == 5003);
+    free(path);
+}
+
+/* The schema 2 layout, as vlit wrote it before schema 3. */
+static const char schema2[] =
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT); INSERT INTO meta VALUES('schema', '2');"
+    "CREATE TABLE heads(key TEXT PRIMARY KEY, text TEXT NOT NULL);"
+    "CREATE TABLE requests(key TEXT PRIMARY KEY, record_id TEXT, variant TEXT, head_key TEXT REFERENCES heads(key),"
+    " tail TEXT NOT NULL, state INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, error TEXT,"
+    " prompt_tokens INTEGER, completion_tokens INTEGER, created REAL, finished REAL);"
+    "CREATE TABLE completions(request_key TEXT NOT NULL REFERENCES requests(key), idx INTEGER NOT NULL,"
+    " content TEXT NOT NULL, parsed INTEGER NOT NULL, parse_error TEXT, PRIMARY KEY(request_key, idx));"
+    "CREATE TABLE embeddings(key TEXT PRIMARY KEY, model TEXT NOT NULL, kind TEXT NOT NULL, dim INTEGER NOT NULL,"
+    " vector BLOB NOT NULL, created REAL);"
+    "CREATE VIEW request_bodies(key, body) AS"
+    " SELECT r.key, coalesce(h.text, '') || r.tail FROM requests r LEFT JOIN heads h ON h.key = r.head_key;"
+    "INSERT INTO heads VALUES('h1', '{\"messages\":[\"shared\",');"
+    "INSERT INTO requests(key, record_id, variant, head_key, tail, state, prompt_tokens, completion_tokens)"
+    " VALUES('k-done', 'img1', 'conversation', 'h1', '\"one\"]}', 2, 10, 20);"
+    "INSERT INTO requests(key, record_id, variant, head_key, tail, state) VALUES('k-pending', 'img2', 'detail', 'h1',"
+    " '\"two\"]}', 1);"
+    "INSERT INTO requests(key, record_id, variant, tail, state, attempts, error) VALUES('k-failed', 'img3', 'region',"
+    " '{\"alone\":1}', 3, 5, 'HTTP 500 after 5 attempts');"
+    "INSERT INTO completions VALUES('k-done', 1, 'I cannot.', 0, 'no turn found');"
+    "INSERT INTO completions VALUES('k-done', 0, 'User: a\nAI: b', 1, NULL);"
+    "INSERT INTO embeddings VALUES('e1', 'clip', 'text', 1, x'0000803e', 0);";
+
+static void test_migration(void)
+{
+    char *path = strdup(tmp_path("v2.db"));
+    sqlite3 *db;
+    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, schema2, NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    run_store *s;
+    vlit_error err = {0};
+    CHECK(rs_open(path, &s, &err) == VLIT_OK);
+    rs_state st;
+    rs_id id;
+    CHECK(rs_find(s, "k-done", &st, &id, &err) == VLIT_OK && st == RS_DONE && id == 1);
+    CHECK(rs_state_of(s, "k-pending", &st, &err) == VLIT_OK && st == RS_PENDING);
+    CHECK(rs_state_of(s, "k-failed", &st, &err) == VLIT_OK && st == RS_FAILED);
+    seen got = {0};
+    CHECK(rs_completions(s, "k-done", collect, &got, &err) == VLIT_OK && got.n == 2);
+    CHECK_STR(got.text[0], "User: a\nAI: b");
+    CHECK(got.parsed[0] == 1 && got.parsed[1] == 0);
+    float v[1];
+    size_t dim;
+    CHECK(rs_get_embedding(s, "e1", v, 1, &dim, &err) == VLIT_OK && dim == 1 && v[0] == 0.25f);
+    /* it goes on as a schema 3 store */
+    rs_completion c = {"User: c\nAI: d", 1, NULL};
+    CHECK(rs_finish_request(s, "k-pending", &c, 1, 1, 1, &err) == VLIT_OK);
+    CHECK(rs_add_request(s, "k-new", "img4", "detail", "{\"new\":1}", 0, &err) == VLIT_OK);
+    rs_counts n;
+    CHECK(rs_count(s, &n, &err) == VLIT_OK);
+    CHECK(n.done == 2 && n.pending == 1 && n.failed == 1 && n.completions == 3 && n.unparsed == 1 &&
+          n.prompt_tokens == 11 && n.completion_tokens == 21);
+    rs_close(s);
+    CHECK(sql_int(path, "SELECT value FROM meta WHERE key = 'schema'") == 3);
+    CHECK(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name LIKE '%_v2'") == 0);
+    /* the views keep schema 2's columns */
+    char *body = sql_text(path, "SELECT body FROM request_bodies WHERE key = 'k-pending'");
+    CHECK_STR(body, "{\"messages\":[\"shared\",\"two\"]}");
+    free(body);
+    body = sql_text(path, "SELECT body FROM request_bodies WHERE key = 'k-failed'");
+    CHECK_STR(body, "{\"alone\":1}");
+    free(body);
+    CHECK(sql_int(path, "SELECT count(*) FROM completions c JOIN requests r ON r.key = c.request_key"
+                        " WHERE r.key = 'k-done'") == 2);
+    char *err_text = sql_text(path, "SELECT error FROM requests WHERE key = 'k-failed'");
+    CHECK_STR(err_text, "HTTP 500 after 5 attempts");
+    free(err_text);
+    /* opened again: nothing to migrate */
+    CHECK(rs_open(path, &s, &err) == VLIT_OK);
+    CHECK(rs_state_of(s, "k-new", &st, &err) == VLIT_OK && st == RS_PENDING);
+    rs_close(s);
+    free(path);
+
+    /* a schema 2 store that cannot be migrated is refused and left as it was */
+    path = strdup(tmp_path("orphan.db"));
+    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, schema2, NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, "INSERT INTO completions VALUES('k-gone', 0, 'x', 1, NULL)", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    CHECK(rs_open(path, &s, &err) == VLIT_ERR_DATA);
+    CHECK_HAS(err.message, "orphan.db");
+    CHECK_HAS(err.message, "cannot migrate");
+    CHECK(sql_int(path, "SELECT value FROM meta WHERE key = 'schema'") == 2);
+    CHECK(sql_int(path, "SELECT count(*) FROM completions") == 3);
+    free(path);
+
+    /* a store from a newer vlit is refused, naming the file and what to do */
+    path = strdup(tmp_path("v9.db"));
+    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db,
+                       "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT); INSERT INTO meta VALUES('schema', '9');",
+                       NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    CHECK(rs_open(path, &s, &err) == VLIT_ERR_DATA);
+    CHECK_HAS(err.message, "v9.db");
+    CHECK_HAS(err.message, "schema 9");
+    CHECK_HAS(err.message, "start a new store");
+    free(path);
+}
+
 static void test_not_a_store(void)
 {
     const char *p = write_file("junk.db", "this is not a database, just text that is long enough to be read as a header");
@@ -246,6 +456,9 @@ int main(void)
     test_in_use();
     test_heads();
     test_embeddings();
+    test_hasher();
+    test_index();
+    test_migration();
     test_not_a_store();
     cleanup_dir();
     return CHECK_DONE();
