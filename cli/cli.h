@@ -61,5 +61,7 @@ int cmd_lm(int argc, char **argv);
 int cmd_iqa(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_graph(int argc, char **argv);
+int cmd_cluster(int argc, char **argv);
 
 #endif

@@ -20,6 +20,8 @@ static const struct {
     {"merge", cmd_merge, "put the outputs of shards back together (scores)"},
     {"lm", cmd_lm, "n-gram language models: train (Kneser-Ney), build binary, score text"},
     {"iqa", cmd_iqa, "image indicators: NIQE readability (fit a model, score) and visual complexity"},
+    {"graph", cmd_graph, "ego-split a weighted edge list into overlapping clusters (instruction diversity)"},
+    {"cluster", cmd_cluster, "exact DBSCAN on cosine distance: a cluster label for every vector (.npy or TSV)"},
 };
 
 static void usage(FILE *out)

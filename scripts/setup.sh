@@ -13,8 +13,10 @@ packages=(
   libtesseract-dev tesseract-ocr-eng   # OCR for collect --ocr
   libsqlite3-dev libssl-dev            # the run store of LLM requests (SQLite; SHA-256 keys from libcrypto)
   libcurl4-openssl-dev                 # the HTTP client for model servers
+  libopenblas-dev python3-sklearn      # DBSCAN: blocked similarities (sgemm); scikit-learn is its test and bench reference
   wordnet-base                         # WordNet 3.0 (read at run time): instruction complexity, LM bench corpus
   python3 python3-skimage python-matplotlib-data  # demo images; python3 for tests and baselines
+  python3-networkx                     # the independent Ego-Splitting reference (tests/integration/graph.sh, bench/egosplit)
 )
 missing=()
 for p in "${packages[@]}"; do

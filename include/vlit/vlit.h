@@ -16,8 +16,10 @@
 #define VLIT_VLIT_H
 
 #include "base.h"
+#include "cluster.h"
 #include "collect.h"
 #include "generate.h"
+#include "graph.h"
 #include "iqa.h"
 #include "lm.h"
 #include "score.h"

@@ -8,7 +8,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(realpath -m "${2:-$root/build-fuzz}")
 shift $(( $# > 2 ? 2 : $# )) || true
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(json samples collect clue conversation reply image niqe_model arpa lmbin mentions embed_reply verdict wordnet)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(json samples collect clue conversation reply image niqe_model arpa lmbin mentions embed_reply verdict wordnet egosplit npy)
 
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DVLIT_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build "$build" -j2 --target $(printf 'fuzz_%s ' "${harnesses[@]}") > /dev/null
@@ -104,6 +104,21 @@ if [ -f "$wn/index.noun" ]; then
     } > "$corpus/wordnet/$mode"
   done
 fi
+
+# matrices for DBSCAN (tests/fuzz/seeds/npy; selector: format in bits 0-1,
+# eps step in 2-4, min-samples - 1 in 5-7) and edge lists for Ego-Splitting
+# (selector: min-cluster in bits 0-1, min-weight in 2-3)
+for f in "$root"/tests/fuzz/seeds/npy/*; do
+  n=$(basename "$f")
+  seed npy "$n.a" $((0 | 2 << 2 | 2 << 5)) "$f"
+  seed npy "$n.b" $((1 | 4 << 2)) "$f"
+  seed npy "$n.c" $((2 | 1 << 2 | 4 << 5)) "$f"
+done
+printf 'a\tb\na\tc\nb\tc\nc\td\t2\nd\te\ne\tc\nx\ty\t3\n' > "$tmp/g.tsv"
+seed egosplit triangles 0 "$tmp/g.tsv"
+seed egosplit weighted $((2 | 1 << 2)) "$tmp/g.tsv"
+printf 'dog\tcat\t1\ncat\tsofa\t4\nsofa\tdog\n\xc3\xa9t\xc3\xa9\tplage\t2\nplage\tsable\nsable\t\xc3\xa9t\xc3\xa9\nw\tw\t5\n' > "$tmp/h.tsv"
+seed egosplit words 1 "$tmp/h.tsv"
 
 status=0
 for h in "${harnesses[@]}"; do

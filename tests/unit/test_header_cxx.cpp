@@ -9,7 +9,8 @@ int main()
     vlit_reader_params rp = vlit_reader_default_params();
     vlit_format f;
     int ok = vlit_format_parse("llava", &f) == VLIT_OK && f == VLIT_FMT_LLAVA && p.ocr_min_confidence == 60 &&
-             rp.skip_bad == 0 && vlit_version()[0] != '\0';
+             rp.skip_bad == 0 && vlit_version()[0] != '\0' &&
+             vlit_dbscan_default_params().min_samples > 0 && vlit_egosplit_default_params().min_cluster > 0;
     std::printf("%d passed, %d failed\n", ok ? 1 : 0, ok ? 0 : 1);
     return ok ? 0 : 1;
 }
