@@ -1,4 +1,5 @@
 /* vlit cluster: clustering of embedding vectors (DBSCAN on cosine distance). */
+#include <cblas.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -31,6 +32,7 @@ static const char usage[] =
     "  --format F         auto (by the file's first bytes, the default), npy or tsv\n"
     "  --threads N        threads scanning the similarity blocks (default 1; OpenBLAS\n"
     "                     multiplies on all cores: OPENBLAS_NUM_THREADS)\n"
+    "  --no-pruning       multiply every pair (no pivot bounds); same result, slower\n"
     "  -q, --quiet        no progress bar\n"
     "  --json             log messages as JSON lines on stderr\n"
     "  -h, --help         this text\n";
@@ -76,13 +78,17 @@ static void print_summary(cli_common *c, const vlit_matrix *m, const vlit_dbscan
             free(sz);
         }
     }
+    double all = (double)r->n * ((double)r->n - 1.0) / 2.0;
     cli_info(&s, "cluster", "%.2f s (%zu pass%s, %llu pairs multiplied, %llu decided in float64)", seconds, r->passes,
              r->passes == 1 ? "" : "es", (unsigned long long)r->pairs, (unsigned long long)r->rechecked);
+    cli_info(&s, "cluster", "multiplied %.1f%% of the %.0f pairs (%zu pivots%s); OpenBLAS kernels: %s",
+             all > 0 ? 100.0 * (double)r->pairs / all : 0.0, all, r->pivots, r->pivots ? "" : ": no pruning",
+             openblas_get_corename());
 }
 
 static int dbscan_main(int argc, char **argv)
 {
-    enum { O_EPS = 256, O_MIN, O_CORE, O_SUMMARY, O_FORMAT, O_THREADS, O_JSON };
+    enum { O_EPS = 256, O_MIN, O_CORE, O_SUMMARY, O_FORMAT, O_THREADS, O_JSON, O_NO_PRUNING };
     static const struct option opts[] = {
         {"eps", required_argument, NULL, O_EPS},
         {"min-samples", required_argument, NULL, O_MIN},
@@ -91,6 +97,7 @@ static int dbscan_main(int argc, char **argv)
         {"summary", no_argument, NULL, O_SUMMARY},
         {"format", required_argument, NULL, O_FORMAT},
         {"threads", required_argument, NULL, O_THREADS},
+        {"no-pruning", no_argument, NULL, O_NO_PRUNING},
         {"quiet", no_argument, NULL, 'q'},
         {"json", no_argument, NULL, O_JSON},
         {"help", no_argument, NULL, 'h'},
@@ -124,6 +131,7 @@ static int dbscan_main(int argc, char **argv)
             have_min = 1;
             break;
         }
+        case O_NO_PRUNING: p.no_pruning = 1; break;
         case O_THREADS: {
             errno = 0;
             long v = strtol(optarg, &end, 10);

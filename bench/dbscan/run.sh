@@ -9,7 +9,11 @@
 #  2. time and peak memory (/usr/bin/time -f %M) of both on 20,000 x 256:
 #     medians of alternating runs, whole processes (loading, clustering,
 #     writing) and the clustering alone;
-#  3. vlit alone on 200,000 x 256.
+#     vlit with and without its pivot pruning (--no-pruning); when the
+#     environment sets OPENBLAS_CORETYPE, both again with it unset (OpenBLAS's
+#     own choice of kernels);
+#  3. vlit alone on 158,000 x 256: the clustered set, and TF-IDF-like text
+#     vectors (sets.py text).
 # usage: bench/dbscan/run.sh [--runs N] [--skip-big]   (VLIT=path/to/vlit, BENCH_DATA=folder for inputs)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -67,22 +71,30 @@ echo " float64: pairs vlit decided in float64 because float32 could not)"
 echo "== time and peak memory, 20,000 x 256 (s22): medians of $runs alternating runs"
 t=s22-20000x256
 read -r _ eps m < <(grep "^$t " sets.txt)
-avx512=0
-grep -qw avx512f /proc/cpuinfo && avx512=1
+coretype=${OPENBLAS_CORETYPE:-}
+echo "OPENBLAS_CORETYPE in the environment: ${coretype:-(not set)}"
 : > sk.times
 : > vl.times
-: > vx.times
+: > vn.times
+: > sku.times
+: > vlu.times
+sk() { fit=$(/usr/bin/time -f '%e %M' -o time.txt "$PY" "$here/sets.py" ref "$t.npy" "$eps" "$m" "$t.ref"); echo "$(cat time.txt) $fit"; }
+vl() {
+  /usr/bin/time -f '%e %M' -o time.txt "$vlit" cluster dbscan --eps "$eps" --min-samples "$m" --summary "$@" "$t.npy" \
+    -o "$t.out" 2> "$t.sum"
+  echo "$(cat time.txt) $(vlit_seconds "$t.sum")"
+}
 for r in $(seq "$runs"); do
-  fit=$(/usr/bin/time -f '%e %M' -o time.txt "$PY" "$here/sets.py" ref "$t.npy" "$eps" "$m" "$t.ref")
-  echo "$(cat time.txt) $fit" >> sk.times
-  /usr/bin/time -f '%e %M' -o time.txt "$vlit" cluster dbscan --eps "$eps" --min-samples "$m" --summary "$t.npy" -o "$t.out" 2> "$t.sum"
-  echo "$(cat time.txt) $(vlit_seconds "$t.sum")" >> vl.times
-  if [ $avx512 = 1 ]; then
-    OPENBLAS_CORETYPE=SkylakeX /usr/bin/time -f '%e %M' -o time.txt "$vlit" cluster dbscan --eps "$eps" --min-samples "$m" \
-      --summary "$t.npy" -o "$t.out" 2> "$t.sum"
-    echo "$(cat time.txt) $(vlit_seconds "$t.sum")" >> vx.times
+  sk >> sk.times
+  vl >> vl.times
+  vl --no-pruning >> vn.times
+  if [ -n "$coretype" ]; then
+    (unset OPENBLAS_CORETYPE; sk >> sku.times)
+    (unset OPENBLAS_CORETYPE; vl >> vlu.times)
   fi
 done
+vl > /dev/null
+sed -n 's/.*multiplied \(.*\)/  vlit: multiplied \1/p' "$t.sum"
 report() { # label file
   printf '%-44s %8.2f s %8.2f s %8.0f MB\n' "$1" "$(cut -d' ' -f1 "$2" | median)" "$(cut -d' ' -f3 "$2" | median)" \
     "$(cut -d' ' -f2 "$2" | median | awk '{ print $1 / 1024 }')"
@@ -90,7 +102,13 @@ report() { # label file
 printf '%-44s %10s %10s %11s\n' "" process clustering "peak RSS"
 report "scikit-learn DBSCAN (cosine, brute)" sk.times
 report "vlit cluster dbscan" vl.times
-[ $avx512 = 1 ] && report "vlit, OPENBLAS_CORETYPE=SkylakeX (see README)" vx.times
+report "vlit cluster dbscan --no-pruning" vn.times
+if [ -n "$coretype" ]; then
+  report "scikit-learn, OPENBLAS_CORETYPE unset" sku.times
+  report "vlit, OPENBLAS_CORETYPE unset" vlu.times
+  (unset OPENBLAS_CORETYPE; "$vlit" cluster dbscan --eps "$eps" --min-samples "$m" --summary -q "$t.npy" -o /dev/null 2>&1 |
+    sed -n 's/.*\(OpenBLAS kernels: .*\)/  unset: \1/p')
+fi
 awk -v a="$(cut -d' ' -f1 sk.times | median)" -v b="$(cut -d' ' -f1 vl.times | median)" \
   -v c="$(cut -d' ' -f3 sk.times | median)" -v d="$(cut -d' ' -f3 vl.times | median)" \
   -v e="$(cut -d' ' -f2 sk.times | median)" -v f="$(cut -d' ' -f2 vl.times | median)" \
@@ -98,14 +116,15 @@ awk -v a="$(cut -d' ' -f1 sk.times | median)" -v b="$(cut -d' ' -f1 vl.times | m
 echo "load average now $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if [ $big = 1 ]; then
-  echo "== vlit alone, 200,000 x 256"
-  [ -s big.npy ] || "$PY" "$here/sets.py" big 200000 256 7 big.npy
-  /usr/bin/time -f '%e %M' -o time.txt "$vlit" cluster dbscan --eps 0.19 --min-samples 10 --summary big.npy -o big.out 2> big.sum
-  sed 's/^/  /' big.sum
-  echo "  process: $(cut -d' ' -f1 time.txt) s, peak RSS $(awk '{ printf "%.0f", $2 / 1024 }' time.txt) MB"
-  if [ $avx512 = 1 ]; then
-    OPENBLAS_CORETYPE=SkylakeX /usr/bin/time -f '%e %M' -o time.txt "$vlit" cluster dbscan --eps 0.19 --min-samples 10 \
-      --summary big.npy -o big.out 2> big.sum
-    echo "  with OPENBLAS_CORETYPE=SkylakeX: $(vlit_seconds big.sum) s clustering, process $(cut -d' ' -f1 time.txt) s"
-  fi
+  [ -s big158.npy ] || "$PY" "$here/sets.py" big 158000 256 7 big158.npy
+  [ -s text158.npy ] || "$PY" "$here/sets.py" text 158000 256 12 text158.npy
+  for job in "big158 0.19 10 clustered" "text158 0.3 5 text-like"; do
+    read -r f e k what <<< "$job"
+    echo "== vlit alone, 158,000 x 256, $what (eps $e, min-samples $k)"
+    /usr/bin/time -f '%e %M' -o time.txt "$vlit" cluster dbscan --eps "$e" --min-samples "$k" --summary -q "$f.npy" \
+      -o "$f.out" 2> "$f.sum"
+    sed 's/^/  /' "$f.sum"
+    echo "  process: $(cut -d' ' -f1 time.txt) s, peak RSS $(awk '{ printf "%.0f", $2 / 1024 }' time.txt) MB"
+  done
+  echo "load average now $(cut -d' ' -f1-3 /proc/loadavg)"
 fi

@@ -3,6 +3,7 @@
 
   sets.py gen DIR                 the validation sets: DIR/NAME.npy and DIR/sets.txt ("NAME eps min_samples")
   sets.py big N D SEED OUT.npy    one large clustered set (timing)
+  sets.py text N D SEED OUT.npy   TF-IDF-like text vectors hashed to D dimensions (timing)
   sets.py ref IN EPS MIN OUT      scikit-learn's DBSCAN(metric="cosine", algorithm="brute") on IN widened to
                                   float64: "label<TAB>core" per row; prints the seconds of fit() to stdout
   sets.py compare REF OUT         core points, partition of the core points, labels: "yes"/"no" for each
@@ -67,6 +68,39 @@ def gen(folder):
             f.write(f"{name} {eps} {m}\n")
 
 
+def text(n, d, rng):
+    """Bag-of-words documents as hashed TF-IDF vectors: non-negative, sparse-ish
+    (a few to a few dozen non-zero values of D), with topics of Zipf-like
+    sizes, near-duplicates and short documents - the shape of the report's
+    text vectors, not their content."""
+    vocab, topics = 20000, max(10, n // 500)
+    zipf = 1.0 / np.arange(1, vocab + 1) ** 1.1
+    background = zipf / zipf.sum()
+    tw = 1.0 / np.arange(1, topics + 1)
+    topic = rng.choice(topics, size=n, p=tw / tw.sum())
+    words_of = [rng.choice(vocab, size=60, replace=False) for _ in range(topics)]
+    length = rng.integers(5, 40, size=n)
+    docs = []
+    for i in range(n):
+        k = length[i]
+        own = rng.random(k) < 0.6  # most words from the topic, the rest from the language
+        w = np.where(own, words_of[topic[i]][rng.integers(0, 60, size=k)], rng.choice(vocab, size=k, p=background))
+        docs.append(w)
+    df = np.zeros(vocab)
+    for w in docs:
+        df[np.unique(w)] += 1
+    idf = np.log((1 + n) / (1 + df)) + 1
+    bucket = rng.integers(0, d, size=vocab)  # feature hashing
+    x = np.zeros((n, d), dtype=np.float32)
+    for i, w in enumerate(docs):
+        u, c = np.unique(w, return_counts=True)
+        np.add.at(x[i], bucket[u], (c * idf[u]).astype(np.float32))
+    dup = rng.random(n) < 0.05  # near-duplicates of an earlier document
+    src = (rng.random(n) * np.arange(n)).astype(int)
+    x[dup] = x[src[dup]] * rng.uniform(0.9, 1.1, size=(int(dup.sum()), 1)).astype(np.float32)
+    return x
+
+
 def ref(path, eps, m, out):
     from sklearn.cluster import DBSCAN
 
@@ -120,6 +154,9 @@ if __name__ == "__main__":
     elif cmd == "big":
         n, d, seed = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
         np.save(sys.argv[5], blobs(n, d, max(10, n // 400), 0.5, 0.2, np.random.default_rng(seed)))
+    elif cmd == "text":
+        n, d, seed = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+        np.save(sys.argv[5], text(n, d, np.random.default_rng(seed)))
     elif cmd == "ref":
         ref(sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
     elif cmd == "compare":

@@ -8,8 +8,10 @@
  * scikit-learn's DBSCAN(metric="cosine", algorithm="brute") with the same eps
  * and min_samples, and puts border points where scikit-learn does; it works
  * through the similarity matrix in blocks with OpenBLAS, so memory grows with
- * the number of vectors, never with its square. docs/cluster.md gives the
- * algorithm, the exactness argument and the file formats.
+ * the number of vectors, never with its square, and skips the blocks that
+ * bounds from a few pivots (triangle inequality) prove to hold no neighbour
+ * pair. docs/cluster.md gives the algorithm, the exactness argument and the
+ * file formats.
  *
  *   vlit_matrix m = {0};  vlit_dbscan_result r = {0};  vlit_error err = {0};
  *   if (vlit_matrix_read("responses.npy", VLIT_MATRIX_AUTO, &m, &err)) { report err.message }
@@ -119,9 +121,16 @@ typedef struct vlit_dbscan_params {
      * to two more passes. */
     size_t max_edges;
     /* Block of the similarity matrix computed at once: rows x columns;
-     * 0 = defaults (1024 x 4096: 16 MiB of floats). For tests and tuning. */
+     * 0 = defaults (128 x 2048: 1 MiB of floats). Rows are cut in tiles of
+     * at most 64 (and at most block_rows) for the pruning bounds. For tests
+     * and tuning. */
     size_t block_rows, block_cols;
-    /* Called after every block with the share of the work done; may be NULL. */
+    /* Pivot pruning (docs/cluster.md, "Pruning"): 0 = on (the default),
+     * 1 = off: every block of the upper triangle is multiplied. The result is
+     * the same either way; only the time differs. */
+    int no_pruning;
+    size_t pivots; /* pivots of the pruning bounds; 0 = default (sqrt(n) / 2, at most 256). For tests and tuning. */
+    /* Called after every row block with the share of the work done; may be NULL. */
     void (*progress)(void *ctx, double fraction);
     void *ctx;
 } vlit_dbscan_params;
@@ -140,7 +149,8 @@ typedef struct vlit_dbscan_result {
     size_t noise_points; /* rows labelled -1 */
     /* How the work went (for benchmarks): */
     size_t passes;      /* passes over the blocks: 1, or up to 3 beyond max_edges */
-    uint64_t pairs;     /* pairs whose similarity was multiplied (blocks skipped are not) */
+    uint64_t pairs;     /* pairs whose similarity was multiplied (pairs pruned or in skipped blocks are not) */
+    size_t pivots;      /* pivots of the pruning bounds; 0 when pruning was off */
     uint64_t rechecked; /* pairs too close to eps for float32, decided in float64 */
 } vlit_dbscan_result;
 
@@ -150,7 +160,8 @@ typedef struct vlit_dbscan_result {
  * left zeroed. n may be 0. Fails with VLIT_ERR_USAGE for an eps that is not
  * a finite positive number, min_samples 0, dim 0 with n > 0, and VLIT_ERR_DATA for a value that is not finite (the
  * message names its row and column, counted from 0). Memory beyond the result: one float copy of x (n x dim), a few
- * bytes per row, one block and at most max_edges edges. Results do not depend on threads or block sizes. */
+ * bytes per row, one block, one block of gathered columns (block_cols x dim floats), the pruning bounds (8 bytes per
+ * tile and pivot) and at most max_edges edges. Results do not depend on threads, block sizes, pivots or pruning. */
 vlit_status vlit_dbscan(const float *x, size_t n, size_t dim, const vlit_dbscan_params *params, vlit_dbscan_result *out,
                         vlit_error *err);
 

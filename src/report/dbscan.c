@@ -1,23 +1,27 @@
 /*
  * Exact DBSCAN on cosine distance (vlit/cluster.h), blocked through OpenBLAS.
  *
- * Rows are normalised once. The upper triangle of the similarity matrix is
- * multiplied block by block (sgemm on the float32 rows); each block is
- * scanned twice while it is in memory:
+ * Rows are normalised once and stored in an order of our choosing (their
+ * "positions"): sorted by their nearest pivot, then by their distance to it
+ * (see "Pruning" below; without pruning positions are rows). The upper
+ * triangle of the similarity matrix, in positions, is multiplied block by
+ * block (sgemm on the float32 rows); each block is scanned twice while it is
+ * in memory:
  *  1. every pair in the block is decided (neighbour or not) and counted for
  *     both of its points;
  *  2. every neighbour pair whose two points are now known to be core (a
  *     count only grows, so "count >= min_samples" is final once true) is
- *     united at once (union-find, the root is the smallest row); any other
- *     neighbour pair is kept as an edge for later.
+ *     united at once (union-find); any other neighbour pair is kept as an
+ *     edge for later.
  * An edge is kept only while one of its points has fewer than min_samples
  * neighbours so far, and it counts among them, so a point is charged at most
  * min_samples - 1 kept edges: the edges take at most n (min_samples - 1)
  * slots, whatever the number of neighbour pairs. After the pass the counts are
- * final: kept edges between core points are united, clusters are numbered by
- * their smallest row (their root), and border points take the smallest label
- * among their core neighbours - all of a non-core point's neighbour pairs are
- * kept edges, because it was never core.
+ * final: kept edges between core points are united, clusters are numbered in
+ * the order of their first core point in the caller's rows, and border points
+ * take the smallest label among their core neighbours - all of a non-core
+ * point's neighbour pairs are kept edges, because it was never core. None of
+ * this depends on the order of the positions.
  *
  * If the edges would exceed max_edges, the pass goes on counting and uniting
  * known-core pairs but keeps no more edges; the blocks from the first one
@@ -28,6 +32,20 @@
  * product s32 of the normalised rows is within delta of the float64 one, so a
  * pair with s32 >= hi is a neighbour, s32 < lo is not, and only the pairs in
  * between are evaluated in float64 from the caller's rows.
+ *
+ * Pruning: for unit vectors, cosine distance is |x - y|^2 / 2, so neighbours
+ * are within r = sqrt(2 eps) (plus a rounding margin) of each other in
+ * Euclidean distance. A few pivots c_p (centres of a short spherical k-means
+ * on a sample) bound every tile of T consecutive positions: all its rows lie
+ * at a distance from c_p within [lo_p, hi_p] (rigorous bounds of the exact
+ * distance, float32 rounding included). By the triangle inequality two rows
+ * of tiles A and B are at least max(lo_A,p - hi_B,p, lo_B,p - hi_A,p) apart,
+ * so when that exceeds r for some pivot no pair of the two tiles is a
+ * neighbour pair and the tiles are never multiplied. A row block gathers the
+ * column tiles that some of its row tiles may reach into a packed buffer and
+ * multiplies only those. The bounds can only skip pairs that are not
+ * neighbours, so the result is the same whatever the pivots; only the time
+ * depends on the data.
  */
 #include <cblas.h>
 #include <float.h>
@@ -37,20 +55,25 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "../base/err.h"
 #include "vlit/cluster.h"
 
 #define DEFAULT_EDGES ((size_t)16 << 20)
-#define DEFAULT_ROWS 1024
-#define DEFAULT_COLS 4096
+#define DEFAULT_ROWS 128
+#define DEFAULT_COLS 2048
 #define MAX_THREADS 64
+#define TILE 64        /* positions per tile of the pruning bounds (at most) */
+#define OWN 4          /* pivots a tile is checked against from its own side */
+#define MAX_PIVOTS 256 /* default pivots: about sqrt(n) / 2, at most this */
+#define KMEANS_ROUNDS 5
 
 /* Per-thread scratch of a scan: the float64 row of the pair being rechecked,
  * and the neighbour columns the thread found in its rows of the block. */
 typedef struct scan_scratch {
     double *xi;
-    size_t xi_row; /* row held in xi, SIZE_MAX for none */
+    size_t xi_row; /* position held in xi, SIZE_MAX for none */
     uint64_t rechecked;
     uint32_t *hits;
     size_t nhits, hits_cap;
@@ -63,13 +86,29 @@ typedef struct dbs {
     size_t n, d;
     double eps;
     uint32_t minpts;
-    float *a;         /* normalised rows in float32, n x d */
-    double *norm;     /* float64 length of each row; 0 for rows without direction */
-    uint32_t *cnt;    /* neighbours found so far, itself included */
-    uint32_t *parent; /* union-find over core points; root = smallest row */
+    float *a;         /* normalised rows in float32, n x d, by position */
+    double *norm;     /* float64 length of the row at each position; 0 for rows without direction */
+    uint32_t *perm;   /* position -> caller's row; NULL when they are the same */
+    uint32_t *cnt;    /* neighbours found so far, itself included, by position */
+    uint32_t *parent; /* union-find over core points, by position */
     float lo, hi;     /* s32 < lo: not a neighbour; s32 >= hi: neighbour; between: float64 */
-    size_t R, C;      /* block size */
+    size_t R, C, T;   /* row block, columns of a chunk, tile */
     float *blk;       /* R x C products */
+    float *pack;      /* C x d: the columns of a chunk, gathered */
+    /* pruning */
+    int prune;
+    size_t k; /* pivots */
+    size_t ntiles;
+    uint32_t *tstart; /* ntiles + 1: tile t holds positions [tstart[t], tstart[t + 1]) */
+    size_t nrb;       /* row blocks */
+    float *tlo, *thi; /* ntiles x k: bounds of the distance to each pivot over the tile's rows */
+    uint16_t *own;    /* ntiles x OWN: pivots nearest to the tile's rows */
+    uint8_t *nown;    /* 0: the tile has no row with a direction */
+    double radius;    /* neighbours are never farther apart than this */
+    float far_at;     /* rows with 1 - similarity above this to their nearest pivot go last */
+    uint32_t *cand;   /* candidate column tiles of a row block */
+    uint32_t *cols;   /* C positions of a chunk */
+    uint32_t *first;  /* R: columns of the chunk at or before each row */
     /* scan threads */
     int threads;
     scan_scratch sc[MAX_THREADS];
@@ -79,13 +118,14 @@ typedef struct dbs {
     size_t *row_start;
     uint32_t *row_count;
     uint8_t *row_thread;
-    /* kept edges */
+    /* kept edges (positions) */
     uint32_t *edges;
     size_t nedges, edges_cap, max_edges;
     int overflow;
-    uint64_t overflow_block; /* first block that lost an edge */
+    uint64_t overflow_block; /* first chunk that lost an edge */
+    size_t overflow_rb;      /* its row block (SIZE_MAX: none) */
     /* stats, progress */
-    uint64_t pairs, blocks_total, blocks_done;
+    uint64_t pairs, pruned, units_total, units_done;
     const vlit_dbscan_params *p;
 } dbs;
 
@@ -132,9 +172,34 @@ static uint32_t unite(uint32_t *parent, uint32_t ra, uint32_t b)
     return ra;
 }
 
+/* Large arrays (the normalised rows, the block) on 2 MiB boundaries with
+ * transparent huge pages where the system offers them: touching them for
+ * the first time then costs a few page faults instead of one per 4 KiB,
+ * which on a virtual machine was a tenth of a 20,000-row run. */
+static void *big_alloc(size_t bytes)
+{
+#if defined(MADV_HUGEPAGE)
+    const size_t huge = (size_t)2 << 20;
+    if (bytes >= 2 * huge) {
+        void *p = NULL;
+        if (posix_memalign(&p, huge, bytes) != 0)
+            return NULL;
+        madvise(p, bytes, MADV_HUGEPAGE); /* advice only: failing changes nothing */
+        return p;
+    }
+#endif
+    return malloc(bytes);
+}
+
+static size_t row_of(const dbs *s, size_t pos)
+{
+    return s->perm ? s->perm[pos] : pos;
+}
+
 /* The reference predicate: scikit-learn's cosine distance evaluated in
  * float64 (1 - dot of the rows divided by their lengths, clipped to [0, 2])
- * compared with eps. Sums run in index order, so d(i, j) == d(j, i). */
+ * compared with eps. Sums run in index order, so d(i, j) == d(j, i).
+ * i and j are positions. */
 static int near64(const dbs *s, scan_scratch *sc, size_t i, size_t j)
 {
     sc->rechecked++;
@@ -142,13 +207,13 @@ static int near64(const dbs *s, scan_scratch *sc, size_t i, size_t j)
     if (s->norm[i] != 0.0 && s->norm[j] != 0.0) {
         const size_t d = s->d;
         if (sc->xi_row != i) {
-            const float *xi = s->x + i * d;
+            const float *xi = s->x + row_of(s, i) * d;
             double ni = s->norm[i];
             for (size_t k = 0; k < d; k++)
                 sc->xi[k] = (double)xi[k] / ni;
             sc->xi_row = i;
         }
-        const float *xj = s->x + j * d;
+        const float *xj = s->x + row_of(s, j) * d;
         double nj = s->norm[j];
         for (size_t k = 0; k < d; k++)
             sim += sc->xi[k] * ((double)xj[k] / nj);
@@ -161,8 +226,9 @@ static int near64(const dbs *s, scan_scratch *sc, size_t i, size_t j)
     return dist <= s->eps;
 }
 
-/* Normalises the rows, finds the rows without direction, checks values. */
-static vlit_status prepare(dbs *s, vlit_error *err)
+/* Checks the values and computes the float64 length of every row (in the
+ * caller's order) into len; rows shorter than 10 DBL_EPSILON get 0. */
+static vlit_status lengths(const dbs *s, double *len, vlit_error *err)
 {
     const size_t n = s->n, d = s->d;
     for (size_t i = 0; i < n; i++) {
@@ -174,24 +240,41 @@ static vlit_status prepare(dbs *s, vlit_error *err)
                                 isnan(xi[k]) ? "not a number" : "infinite");
             sum += (double)xi[k] * (double)xi[k];
         }
-        double len = sqrt(sum);
-        float *ai = s->a + i * d;
+        double l = sqrt(sum);
         /* scikit-learn's normalize() leaves rows shorter than this as they
          * are, which makes their cosine with anything (themselves too)
          * vanish; we make it exactly 0. */
-        if (len < 10.0 * DBL_EPSILON) {
-            s->norm[i] = 0.0;
-            memset(ai, 0, d * sizeof *ai);
-        } else {
-            s->norm[i] = len;
-            for (size_t k = 0; k < d; k++)
-                ai[k] = (float)((double)xi[k] / len);
-        }
+        len[i] = l < 10.0 * DBL_EPSILON ? 0.0 : l;
+    }
+    return VLIT_OK;
+}
+
+/* The normalised float32 row (zeros for a row without direction): each
+ * value times the float64 reciprocal of the length, rounded to float32 (the
+ * reciprocal adds two float64 roundings to the float32 one; docs/cluster.md
+ * counts them). */
+static void normalise(const float *x, double len, size_t d, float *out)
+{
+    if (len == 0.0) {
+        memset(out, 0, d * sizeof *out);
+        return;
+    }
+    double inv = 1.0 / len;
+    for (size_t k = 0; k < d; k++)
+        out[k] = (float)((double)x[k] * inv);
+}
+
+/* Fills the rows by position and the per-point state. */
+static void place_rows(dbs *s, const double *len)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        size_t row = row_of(s, i);
+        s->norm[i] = len[row];
+        normalise(s->x + row * s->d, len[row], s->d, s->a + i * s->d);
         int self = s->norm[i] != 0.0 || s->eps >= 1.0;
         s->cnt[i] = self ? 1u : 0u;
         s->parent[i] = (uint32_t)i;
     }
-    return VLIT_OK;
 }
 
 /* The band of s32 values that float32 cannot decide (docs/cluster.md):
@@ -226,17 +309,392 @@ static void set_band(dbs *s)
     s->lo = lf;
 }
 
-/* ---- scanning a block ---- */
+/* ---- pruning: pivots, the order of the rows, tile bounds ---- */
 
+#define CHUNK_ROWS 1024 /* rows multiplied with the pivots at once */
+
+/* out (h x k) = rows (h x d) . piv (k x d)^T */
+static void with_pivots(const float *rows, size_t h, const float *piv, size_t k, size_t d, float *out)
+{
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)h, (int)k, (int)d, 1.0f, rows, (int)d, piv, (int)d, 0.0f,
+                out, (int)k);
+}
+
+static size_t nearest(const float *sim, size_t k)
+{
+    size_t best = 0;
+    for (size_t p = 1; p < k; p++)
+        if (sim[p] > sim[best])
+            best = p;
+    return best;
+}
+
+/* Pivots: a short spherical k-means on an evenly spaced sample of the rows,
+ * started from evenly spaced rows of the sample (deterministic). The result
+ * never depends on them, only the time. Returns 0 when out of memory. */
+static int choose_pivots(const dbs *s, const double *len, float *piv)
+{
+    const size_t n = s->n, d = s->d, k = s->k;
+    size_t m = 64 * k, cap = ((size_t)4 << 20) / d; /* 64 rows per pivot, at most 16 MiB */
+    if (m > cap)
+        m = cap;
+    if (m > n)
+        m = n;
+    if (m < k)
+        m = k;
+    float *smp = malloc(m * d * sizeof *smp), *sim = malloc(CHUNK_ROWS * k * sizeof *sim);
+    double *sum = malloc(k * d * sizeof *sum);
+    size_t *members = malloc(k * sizeof *members);
+    int ok = smp && sim && sum && members;
+    if (ok) {
+        for (size_t j = 0; j < m; j++) {
+            size_t row = (size_t)((uint64_t)j * n / m);
+            normalise(s->x + row * d, len[row], d, smp + j * d);
+        }
+        for (size_t p = 0; p < k; p++)
+            memcpy(piv + p * d, smp + (size_t)((uint64_t)p * m / k) * d, d * sizeof *piv);
+        for (int round = 0; round < KMEANS_ROUNDS; round++) {
+            memset(sum, 0, k * d * sizeof *sum);
+            memset(members, 0, k * sizeof *members);
+            for (size_t j0 = 0; j0 < m; j0 += CHUNK_ROWS) {
+                size_t h = m - j0 < CHUNK_ROWS ? m - j0 : CHUNK_ROWS;
+                with_pivots(smp + j0 * d, h, piv, k, d, sim);
+                for (size_t r = 0; r < h; r++) {
+                    size_t p = nearest(sim + r * k, k);
+                    const float *v = smp + (j0 + r) * d;
+                    double *c = sum + p * d;
+                    members[p]++;
+                    for (size_t q = 0; q < d; q++)
+                        c[q] += v[q];
+                }
+            }
+            for (size_t p = 0; p < k; p++) {
+                double ss = 0.0;
+                const double *c = sum + p * d;
+                for (size_t q = 0; q < d; q++)
+                    ss += c[q] * c[q];
+                if (!members[p] || !(ss > 0.0))
+                    continue; /* keep the old centre */
+                double l = sqrt(ss);
+                for (size_t q = 0; q < d; q++)
+                    piv[p * d + q] = (float)(c[q] / l);
+            }
+        }
+    }
+    free(smp);
+    free(sim);
+    free(sum);
+    free(members);
+    return ok;
+}
+
+typedef struct order_key {
+    uint32_t group; /* nearest pivot; k for rows far from every pivot, k + 1 for rows without direction */
+    uint32_t pivot; /* nearest pivot */
+    float far;      /* 1 - similarity to it */
+    uint32_t row;
+} order_key;
+
+static int by_key(const void *pa, const void *pb)
+{
+    const order_key *a = pa, *b = pb;
+    if (a->group != b->group)
+        return a->group < b->group ? -1 : 1;
+    if (a->pivot != b->pivot)
+        return a->pivot < b->pivot ? -1 : 1;
+    if (a->far != b->far)
+        return a->far < b->far ? -1 : 1;
+    return a->row < b->row ? -1 : a->row > b->row;
+}
+
+/* Positions: rows sorted by nearest pivot, then by distance to it (rows of
+ * one cluster end up together, the far ones at the end of their group).
+ * pivot_at receives each position's nearest pivot. */
+static int order_rows(dbs *s, const double *len, const float *piv, uint16_t *pivot_at)
+{
+    const size_t n = s->n, d = s->d, k = s->k;
+    order_key *key = malloc(n * sizeof *key);
+    float *sim = malloc(CHUNK_ROWS * k * sizeof *sim);
+    int ok = key && sim;
+    if (ok) {
+        for (size_t i0 = 0; i0 < n; i0 += CHUNK_ROWS) {
+            size_t h = n - i0 < CHUNK_ROWS ? n - i0 : CHUNK_ROWS;
+            /* the caller's rows: their lengths do not change the nearest pivot */
+            with_pivots(s->x + i0 * d, h, piv, k, d, sim);
+            for (size_t r = 0; r < h; r++) {
+                order_key *e = key + i0 + r;
+                e->row = (uint32_t)(i0 + r);
+                if (len[i0 + r] == 0.0) {
+                    e->group = (uint32_t)k + 1;
+                    e->pivot = 0;
+                    e->far = 0.0f;
+                } else {
+                    size_t p = nearest(sim + r * k, k);
+                    e->pivot = (uint32_t)p;
+                    e->far = (float)(1.0 - (double)sim[r * k + p] / len[i0 + r]);
+                    e->group = e->far > s->far_at ? (uint32_t)k : (uint32_t)p;
+                }
+            }
+        }
+        qsort(key, n, sizeof *key, by_key);
+        /* tiles: runs of at most T positions of one group and pivot */
+        s->ntiles = 0;
+        for (size_t i = 0; i < n; i++) {
+            s->perm[i] = key[i].row;
+            pivot_at[i] = (uint16_t)key[i].pivot;
+            if (i == 0 || key[i].group != key[i - 1].group || key[i].pivot != key[i - 1].pivot ||
+                i - s->tstart[s->ntiles - 1] == s->T)
+                s->tstart[s->ntiles++] = (uint32_t)i;
+        }
+        s->tstart[s->ntiles] = (uint32_t)n;
+    }
+    free(key);
+    free(sim);
+    return ok;
+}
+
+static float down(double v)
+{
+    float f = (float)v;
+    return (double)f > v ? nextafterf(f, -INFINITY) : f;
+}
+
+static float up(double v)
+{
+    float f = (float)v;
+    return (double)f < v ? nextafterf(f, INFINITY) : f;
+}
+
+/* Bounds of the exact distance |x^ - c_p| from every row x^ = x / |x| of a
+ * tile to every pivot c_p (docs/cluster.md, "Pruning"), from the float32
+ * products s = a . c_p of the normalised float32 rows a:
+ *   |a - c|^2 = |a|^2 + |c|^2 - 2 a.c, |s - a.c| <= gamma_d |a| |c| (any
+ *   summation order), |a|^2 and |c|^2 summed in float64 (error below
+ *   (d + 8) 2^-53 of the sizes involved, which also covers the float64
+ *   arithmetic here), and |x^ - a| <= eA = 1.01 u + (d + 8) 2^-53 (the
+ *   rounding of the float64 length, the division and the float32 row).
+ * Over a tile, s and |a|^2 are replaced by their extremes. The bounds are
+ * rounded outwards to float. */
+static int tile_bounds(dbs *s, const float *piv, const uint16_t *pivot_at)
+{
+    const size_t d = s->d, k = s->k, T = s->T;
+    const double u = ldexp(1.0, -24), e53 = ldexp(1.0, -53);
+    const double du = (double)d * u, gamma = du / (1.0 - du);
+    const double eA = 1.01 * u + (double)(d + 8) * e53, rel = ldexp(1.0, -50);
+    float *sim = malloc((CHUNK_ROWS > T ? CHUNK_ROWS : T) * k * sizeof *sim);
+    double *c2 = malloc(k * sizeof *c2);
+    float *smin = malloc(k * sizeof *smin), *smax = malloc(k * sizeof *smax);
+    int ok = sim && c2 && smin && smax;
+    if (!ok)
+        goto done;
+    for (size_t p = 0; p < k; p++) {
+        double ss = 0.0;
+        for (size_t q = 0; q < d; q++)
+            ss += (double)piv[p * d + q] * (double)piv[p * d + q];
+        c2[p] = ss;
+    }
+    for (size_t ta = 0, tb; ta < s->ntiles; ta = tb) {
+        /* whole tiles, up to CHUNK_ROWS positions (at least one tile) */
+        size_t i0 = s->tstart[ta];
+        for (tb = ta + 1; tb < s->ntiles && s->tstart[tb + 1] - i0 <= CHUNK_ROWS; tb++)
+            ;
+        with_pivots(s->a + i0 * d, s->tstart[tb] - i0, piv, k, d, sim);
+        for (size_t t = ta; t < tb; t++) {
+            size_t t0 = s->tstart[t] - i0, len = s->tstart[t + 1] - s->tstart[t];
+            double a2lo = INFINITY, a2hi = -INFINITY;
+            uint8_t nown = 0;
+            uint16_t *own = s->own + t * OWN;
+            for (size_t p = 0; p < k; p++) {
+                smin[p] = INFINITY;
+                smax[p] = -INFINITY;
+            }
+            for (size_t r = t0; r < t0 + len; r++) {
+                size_t i = i0 + r;
+                if (s->norm[i] == 0.0)
+                    continue;
+                const float *ai = s->a + i * d, *si = sim + r * k;
+                double a2 = 0.0;
+                for (size_t q = 0; q < d; q++)
+                    a2 += (double)ai[q] * (double)ai[q];
+                if (a2 < a2lo)
+                    a2lo = a2;
+                if (a2 > a2hi)
+                    a2hi = a2;
+                for (size_t p = 0; p < k; p++) {
+                    smin[p] = si[p] < smin[p] ? si[p] : smin[p];
+                    smax[p] = si[p] > smax[p] ? si[p] : smax[p];
+                }
+                int seen = 0;
+                for (uint8_t q = 0; q < nown; q++)
+                    seen |= own[q] == pivot_at[i];
+                if (!seen && nown < OWN)
+                    own[nown++] = pivot_at[i];
+            }
+            s->nown[t] = nown;
+            float *lo = s->tlo + t * k, *hi = s->thi + t * k;
+            for (size_t p = 0; p < k; p++) {
+                if (!nown) { /* no row with a direction: nothing to bound */
+                    lo[p] = INFINITY;
+                    hi[p] = -INFINITY;
+                    continue;
+                }
+                double an = sqrt(a2hi), cn = sqrt(c2[p]);
+                double e =
+                    2.0 * gamma * an * cn * (1.0 + 1e-6) + (double)(d + 8) * e53 * (a2hi + c2[p] + 2.0 * an * cn);
+                double dmin = a2lo + c2[p] - 2.0 * (double)smax[p] - e;
+                double dmax = a2hi + c2[p] - 2.0 * (double)smin[p] + e;
+                lo[p] = down(sqrt(dmin > 0.0 ? dmin : 0.0) * (1.0 - rel) - eA);
+                hi[p] = up(sqrt(dmax > 0.0 ? dmax : 0.0) * (1.0 + rel) + eA);
+            }
+        }
+    }
+done:
+    free(sim);
+    free(c2);
+    free(smin);
+    free(smax);
+    return ok;
+}
+
+/* True when no row of tile t can be a neighbour of a row of tile u. */
+static int far_tiles(const dbs *s, size_t t, size_t u)
+{
+    if (!s->nown[t] || !s->nown[u])
+        return 1; /* rows without direction: distance 1 > eps to everything (pruning needs eps < 1) */
+    const size_t k = s->k;
+    const float *lt = s->tlo + t * k, *ht = s->thi + t * k, *lu = s->tlo + u * k, *hu = s->thi + u * k;
+    const double r = s->radius;
+    for (int side = 0; side < 2; side++) {
+        size_t w = side ? u : t;
+        for (uint8_t q = 0; q < s->nown[w]; q++) {
+            size_t p = s->own[w * OWN + q];
+            if ((double)lt[p] - (double)hu[p] > r || (double)lu[p] - (double)ht[p] > r)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* Sets up pruning; returns 0 when out of memory. */
+static int setup_pruning(dbs *s, const double *len)
+{
+    const size_t n = s->n, d = s->d, k = s->k;
+    /* neighbours have d64 <= eps, so their exact cosine distance is below
+     * eps + 1e-9 + 8 d 2^-53 and their exact distance below its double */
+    s->radius = sqrt(2.0 * (s->eps + 1e-9 + 8.0 * (double)d * ldexp(1.0, -53))) * (1.0 + ldexp(1.0, -48));
+    /* Rows farther than sqrt(2) - r from their nearest pivot (typical
+     * distances on the sphere are near sqrt(2)) can hardly be told apart from
+     * anything by that pivot: they go to one group at the end rather than
+     * widen the bounds of their pivot's tiles (measured in bench/dbscan). */
+    double tau = sqrt(2.0) - s->radius > s->radius ? sqrt(2.0) - s->radius : s->radius;
+    s->far_at = (float)(tau * tau / 2.0);
+    s->perm = malloc(n * sizeof *s->perm);
+    /* at most one tile per T positions and per group and pivot (2k + 1 of them) */
+    s->tstart = malloc(((n + s->T - 1) / s->T + 2 * k + 3) * sizeof *s->tstart);
+    s->pack = big_alloc(s->C * d * sizeof *s->pack);
+    float *piv = malloc(k * d * sizeof *piv);
+    uint16_t *pivot_at = malloc(n * sizeof *pivot_at);
+    int ok = s->perm && s->tstart && s->pack && piv && pivot_at && choose_pivots(s, len, piv) &&
+             order_rows(s, len, piv, pivot_at);
+    if (ok) {
+        s->tlo = malloc(s->ntiles * k * sizeof *s->tlo);
+        s->thi = malloc(s->ntiles * k * sizeof *s->thi);
+        s->own = malloc(s->ntiles * OWN * sizeof *s->own);
+        s->nown = malloc(s->ntiles);
+        ok = s->tlo && s->thi && s->own && s->nown;
+    }
+    if (ok) {
+        place_rows(s, len);
+        ok = tile_bounds(s, piv, pivot_at);
+    }
+    free(piv);
+    free(pivot_at);
+    return ok;
+}
+
+/* ---- chunks: a row block and some of its column tiles ---- */
+
+/* Rows [i0, i0 + ni) (positions) against the columns col[0 .. nj) (positions,
+ * increasing, whole tiles: tiles[0 .. ntl)). Only pairs above the diagonal
+ * count: row r pairs with the columns from first[r] on. */
 typedef struct block {
-    size_t i0, ni, j0, nj;
+    size_t i0, ni, nj;
+    const uint32_t *col, *first, *tiles;
+    size_t ntl;
 } block;
 
-/* First column of row r that lies above the diagonal. */
-static size_t first_col(const block *b, size_t r)
+static size_t tile_len(const dbs *s, size_t u)
 {
-    return b->j0 == b->i0 ? r + 1 : 0;
+    return s->tstart[u + 1] - s->tstart[u];
 }
+
+/* Fixed tiles of T positions (no pruning). */
+static int fixed_tiles(dbs *s)
+{
+    s->ntiles = (s->n + s->T - 1) / s->T;
+    s->tstart = malloc((s->ntiles + 1) * sizeof *s->tstart);
+    if (!s->tstart)
+        return 0;
+    for (size_t t = 0; t < s->ntiles; t++)
+        s->tstart[t] = (uint32_t)(t * s->T);
+    s->tstart[s->ntiles] = (uint32_t)s->n;
+    return 1;
+}
+
+/* The row block of tiles [t0, *t1): whole tiles, at most R positions. */
+static size_t row_block(const dbs *s, size_t t0, size_t *t1)
+{
+    size_t t = t0 + 1;
+    while (t < s->ntiles && s->tstart[t + 1] - s->tstart[t0] <= s->R)
+        t++;
+    *t1 = t;
+    return s->tstart[t] - s->tstart[t0];
+}
+
+/* The column tiles a row block may reach: from the block's first tile on,
+ * those not proven far from all of the block's tiles. */
+static size_t candidates(dbs *s, size_t t0, size_t t1)
+{
+    size_t nc = 0;
+    for (size_t u = t0; u < s->ntiles; u++) {
+        int take = !s->prune;
+        for (size_t t = t0; !take && t < t1; t++)
+            take = !far_tiles(s, t, u);
+        if (take)
+            s->cand[nc++] = (uint32_t)u;
+    }
+    return nc;
+}
+
+/* The next chunk of a row block: candidate tiles from *next on, while they
+ * fit in C columns. */
+static void make_chunk(dbs *s, size_t i0, size_t ni, size_t nc, size_t *next, block *b)
+{
+    b->i0 = i0;
+    b->ni = ni;
+    b->nj = 0;
+    b->ntl = 0;
+    b->tiles = s->cand + *next;
+    while (*next < nc) {
+        size_t u = s->cand[*next], len = tile_len(s, u);
+        if (b->nj + len > s->C)
+            break;
+        for (size_t q = 0; q < len; q++)
+            s->cols[b->nj++] = (uint32_t)(s->tstart[u] + q);
+        b->ntl++;
+        (*next)++;
+    }
+    size_t c = 0;
+    for (size_t r = 0; r < ni; r++) {
+        while (c < b->nj && s->cols[c] <= i0 + r)
+            c++;
+        s->first[r] = (uint32_t)c;
+    }
+    b->col = s->cols;
+    b->first = s->first;
+}
+
+/* ---- scanning a block ---- */
 
 /* True when any of the 32 values at v is >= t. Most pairs are far from
  * being neighbours, so the scan skips 32 at a time; GCC and clang turn this
@@ -275,7 +733,7 @@ static void scan_count(dbs *s, const block *b, size_t r0, size_t r1, scan_scratc
     const size_t list_max = b->nj / 4;
     for (size_t r = r0; r < r1; r++) {
         float *row = s->blk + r * b->nj;
-        const size_t i = b->i0 + r, c0 = first_col(b, r), start = sc->nhits;
+        const size_t i = b->i0 + r, c0 = b->first[r], start = sc->nhits;
         uint32_t nb = 0;
         int listed = 1;
         size_t c = c0;
@@ -293,7 +751,7 @@ static void scan_count(dbs *s, const block *b, size_t r0, size_t r1, scan_scratc
                 if (v < lo)
                     continue;
                 if (v < hi) {
-                    if (!near64(s, sc, i, b->j0 + c)) {
+                    if (!near64(s, sc, i, b->col[c])) {
                         row[c] = -INFINITY;
                         continue;
                     }
@@ -367,7 +825,7 @@ static void scan_count_all(dbs *s, const block *b)
     for (int k = 0; k < t; k++) {
         uint32_t *acc = s->colacc + (size_t)k * s->C;
         for (size_t c = 0; c < b->nj; c++) {
-            s->cnt[b->j0 + c] += acc[c];
+            s->cnt[b->col[c]] += acc[c];
             acc[c] = 0;
         }
     }
@@ -405,14 +863,14 @@ static void scan_link(dbs *s, const block *b, uint64_t block_no)
         if (listed == 0)
             continue;
         const uint32_t *hits = listed == ROW_UNLISTED ? NULL : s->sc[s->row_thread[r]].hits + s->row_start[r];
-        size_t c0 = hits ? 0 : first_col(b, r), c1 = hits ? listed : b->nj;
+        size_t c0 = hits ? 0 : b->first[r], c1 = hits ? listed : b->nj;
         int ci = s->cnt[i] >= M;
         uint32_t ri = ci ? find(s->parent, i) : 0;
         for (size_t k = c0; k < c1; k++) {
             size_t c = hits ? hits[k] : k;
             if (!hits && !(row[c] >= hi))
                 continue;
-            uint32_t j = (uint32_t)(b->j0 + c);
+            uint32_t j = b->col[c];
             if (ci && s->cnt[j] >= M) {
                 ri = unite(s->parent, ri, j);
             } else if (!s->overflow && !keep_edge(s, i, j)) {
@@ -435,63 +893,49 @@ static int decide(const dbs *s, scan_scratch *sc, float v, size_t i, size_t j)
 
 static void multiply(dbs *s, const block *b)
 {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)b->ni, (int)b->nj, (int)s->d, 1.0f, s->a + b->i0 * s->d,
-                (int)s->d, s->a + b->j0 * s->d, (int)s->d, 0.0f, s->blk, (int)b->nj);
+    const size_t d = s->d;
+    const float *cols = s->a + (size_t)b->col[0] * d;
+    if ((size_t)(b->col[b->nj - 1] - b->col[0]) != b->nj - 1) {
+        /* not one run of positions: gather the tiles */
+        size_t at = 0;
+        for (size_t t = 0; t < b->ntl; t++) {
+            size_t len = tile_len(s, b->tiles[t]);
+            memcpy(s->pack + at * d, s->a + (size_t)s->tstart[b->tiles[t]] * d, len * d * sizeof *s->pack);
+            at += len;
+        }
+        cols = s->pack;
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)b->ni, (int)b->nj, (int)d, 1.0f, s->a + b->i0 * d, (int)d,
+                cols, (int)d, 0.0f, s->blk, (int)b->nj);
     for (size_t r = 0; r < b->ni; r++)
-        s->pairs += b->nj - first_col(b, r);
+        s->pairs += b->nj - b->first[r];
 }
 
 static void progress(dbs *s)
 {
-    s->blocks_done++;
-    if (s->p->progress && s->blocks_total)
-        s->p->progress(s->p->ctx, (double)s->blocks_done / (double)s->blocks_total);
+    s->units_done++;
+    if (s->p->progress && s->units_total)
+        s->p->progress(s->p->ctx, (double)s->units_done / (double)s->units_total);
 }
 
-/* Pass 1 may skip a block whose points are all core and already in one
- * cluster: it can add no count that matters and no union. */
-static int settled(dbs *s, const block *b)
-{
-    const uint32_t M = s->minpts;
-    uint32_t root = UINT32_MAX;
-    for (int side = 0; side < 2; side++) {
-        size_t from = side ? b->j0 : b->i0, len = side ? b->nj : b->ni;
-        for (size_t k = from; k < from + len; k++) {
-            if (s->cnt[k] < M)
-                return 0;
-            uint32_t r = find(s->parent, (uint32_t)k);
-            if (root == UINT32_MAX)
-                root = r;
-            else if (r != root)
-                return 0;
-        }
-    }
-    return 1;
-}
-
-static uint64_t count_blocks(const dbs *s)
-{
-    uint64_t k = 0;
-    for (size_t i0 = 0; i0 < s->n; i0 += s->R)
-        k += (s->n - i0 + s->C - 1) / s->C;
-    return k;
-}
-
-/* Later passes skip blocks without work: pass 2 needs core points on both
- * sides not yet all in one cluster; pass 3 a border candidate on one side
- * and a core point on the other. */
+/* Later passes skip blocks without work: pass 1 one whose points are all
+ * core and already in one cluster, pass 2 one without core points on both
+ * sides not yet all in one cluster, pass 3 one without a border candidate
+ * on one side and a core point on the other. */
 typedef struct side_info {
-    int core, cand;
+    int core, cand, noncore;
     uint32_t root; /* common root of the core points, UINT32_MAX if several */
 } side_info;
 
-static void side_scan(dbs *s, size_t from, size_t len, const uint8_t *cand, side_info *si)
+/* The points [from, from + len), or list[0 .. len) when list is not NULL. */
+static void side_scan(dbs *s, const uint32_t *list, size_t from, size_t len, const uint8_t *cand, side_info *si)
 {
     const uint32_t M = s->minpts;
-    si->core = si->cand = 0;
+    si->core = si->cand = si->noncore = 0;
     si->root = UINT32_MAX;
     int several = 0;
-    for (size_t k = from; k < from + len; k++) {
+    for (size_t q = 0; q < len; q++) {
+        size_t k = list ? list[q] : from + q;
         if (s->cnt[k] >= M) {
             uint32_t r = find(s->parent, (uint32_t)k);
             if (!si->core)
@@ -499,48 +943,48 @@ static void side_scan(dbs *s, size_t from, size_t len, const uint8_t *cand, side
             else if (r != si->root)
                 several = 1;
             si->core = 1;
-        } else if (cand && cand[k]) {
-            si->cand = 1;
+        } else {
+            si->noncore = 1;
+            if (cand && cand[k])
+                si->cand = 1;
         }
     }
     if (several)
         si->root = UINT32_MAX;
 }
 
-/* Pass 2 (after an overflow): unite core pairs in the blocks from the first
- * one that lost an edge. */
-static void pass_unite(dbs *s)
+/* Pass 1 may skip a block whose points are all core and already in one
+ * cluster: it can add no count that matters and no union. */
+static int settled(dbs *s, const block *b)
 {
-    const uint32_t M = s->minpts;
+    side_info rs, cs;
+    side_scan(s, NULL, b->i0, b->ni, NULL, &rs);
+    if (rs.noncore || rs.root == UINT32_MAX)
+        return 0;
+    side_scan(s, b->col, 0, b->nj, NULL, &cs);
+    return !cs.noncore && cs.root == rs.root;
+}
+
+/* Pass 1: count, unite known-core pairs, keep edges. */
+static void pass_count(dbs *s)
+{
     uint64_t block_no = 0;
-    for (size_t i0 = 0; i0 < s->n; i0 += s->R) {
-        for (size_t j0 = i0; j0 < s->n; j0 += s->C, block_no++) {
-            if (block_no < s->overflow_block)
-                continue;
-            block b = {i0, s->R < s->n - i0 ? s->R : s->n - i0, j0, s->C < s->n - j0 ? s->C : s->n - j0};
-            side_info rows_side, cols_side;
-            side_scan(s, b.i0, b.ni, NULL, &rows_side);
-            side_scan(s, b.j0, b.nj, NULL, &cols_side);
-            if (!rows_side.core || !cols_side.core ||
-                (rows_side.root != UINT32_MAX && rows_side.root == cols_side.root)) {
-                progress(s);
-                continue;
+    size_t rb = 0;
+    for (size_t t0 = 0, t1; t0 < s->ntiles; t0 = t1, rb++) {
+        size_t i0 = s->tstart[t0], ni = row_block(s, t0, &t1), nc = candidates(s, t0, t1), next = 0;
+        while (next < nc) {
+            block b;
+            make_chunk(s, i0, ni, nc, &next, &b);
+            if (!settled(s, &b)) {
+                multiply(s, &b);
+                scan_count_all(s, &b);
+                scan_link(s, &b, block_no);
             }
-            multiply(s, &b);
-            for (size_t r = 0; r < b.ni; r++) {
-                size_t i = b.i0 + r;
-                if (s->cnt[i] < M)
-                    continue;
-                const float *row = s->blk + r * b.nj;
-                uint32_t ri = find(s->parent, (uint32_t)i);
-                for (size_t c = first_col(&b, r); c < b.nj; c++) {
-                    size_t j = b.j0 + c;
-                    if (s->cnt[j] >= M && decide(s, &s->sc[0], row[c], i, j))
-                        ri = unite(s->parent, ri, (uint32_t)j);
-                }
-            }
-            progress(s);
+            block_no++;
         }
+        if (s->overflow && s->overflow_rb == SIZE_MAX)
+            s->overflow_rb = rb;
+        progress(s);
     }
 }
 
@@ -550,34 +994,43 @@ static void offer(int32_t *labels, size_t border, int32_t label)
         labels[border] = label;
 }
 
-/* Pass 3 (after an overflow): border points of the blocks from the first one
- * that lost an edge. labels holds the core points' labels. */
-static void pass_borders(dbs *s, const uint8_t *cand, int32_t *labels)
+/* Pass 2 (after an overflow): unite core pairs in the chunks from the first
+ * one that lost an edge. Pass 3 (cand not NULL): border points of those
+ * chunks; labels holds the core points' labels. */
+static void pass_again(dbs *s, const uint8_t *cand, int32_t *labels)
 {
     const uint32_t M = s->minpts;
     uint64_t block_no = 0;
-    for (size_t i0 = 0; i0 < s->n; i0 += s->R) {
-        for (size_t j0 = i0; j0 < s->n; j0 += s->C, block_no++) {
-            if (block_no < s->overflow_block)
+    size_t rb = 0;
+    for (size_t t0 = 0, t1; t0 < s->ntiles; t0 = t1, rb++) {
+        size_t i0 = s->tstart[t0], ni = row_block(s, t0, &t1), nc = candidates(s, t0, t1), next = 0;
+        while (next < nc) {
+            block b;
+            make_chunk(s, i0, ni, nc, &next, &b);
+            if (block_no++ < s->overflow_block)
                 continue;
-            block b = {i0, s->R < s->n - i0 ? s->R : s->n - i0, j0, s->C < s->n - j0 ? s->C : s->n - j0};
-            side_info rows_side, cols_side;
-            side_scan(s, b.i0, b.ni, cand, &rows_side);
-            side_scan(s, b.j0, b.nj, cand, &cols_side);
-            if (!((rows_side.cand && cols_side.core) || (rows_side.core && cols_side.cand))) {
-                progress(s);
+            side_info rs, cs;
+            side_scan(s, NULL, b.i0, b.ni, cand, &rs);
+            side_scan(s, b.col, 0, b.nj, cand, &cs);
+            if (cand ? !((rs.cand && cs.core) || (rs.core && cs.cand))
+                     : !rs.core || !cs.core || (rs.root != UINT32_MAX && rs.root == cs.root))
                 continue;
-            }
             multiply(s, &b);
             for (size_t r = 0; r < b.ni; r++) {
                 size_t i = b.i0 + r;
                 int ci = s->cnt[i] >= M;
-                if (!ci && !cand[i])
+                if (cand ? !ci && !cand[i] : !ci)
                     continue;
                 const float *row = s->blk + r * b.nj;
-                for (size_t c = first_col(&b, r); c < b.nj; c++) {
-                    size_t j = b.j0 + c;
+                uint32_t ri = ci ? find(s->parent, (uint32_t)i) : 0;
+                for (size_t c = b.first[r]; c < b.nj; c++) {
+                    size_t j = b.col[c];
                     int cj = s->cnt[j] >= M;
+                    if (!cand) {
+                        if (cj && decide(s, &s->sc[0], row[c], i, j))
+                            ri = unite(s->parent, ri, (uint32_t)j);
+                        continue;
+                    }
                     if (ci ? !cand[j] : !cj)
                         continue;
                     if (decide(s, &s->sc[0], row[c], i, j)) {
@@ -588,8 +1041,9 @@ static void pass_borders(dbs *s, const uint8_t *cand, int32_t *labels)
                     }
                 }
             }
-            progress(s);
         }
+        if (rb >= s->overflow_rb)
+            progress(s);
     }
 }
 
@@ -597,9 +1051,19 @@ static void dbs_free(dbs *s)
 {
     free(s->a);
     free(s->norm);
+    free(s->perm);
     free(s->cnt);
     free(s->parent);
     free(s->blk);
+    free(s->pack);
+    free(s->tstart);
+    free(s->tlo);
+    free(s->thi);
+    free(s->own);
+    free(s->nown);
+    free(s->cand);
+    free(s->cols);
+    free(s->first);
     free(s->colacc);
     free(s->edges);
     free(s->row_start);
@@ -636,18 +1100,21 @@ vlit_status vlit_dbscan(const float *x, size_t n, size_t dim, const vlit_dbscan_
     s.d = dim;
     s.eps = p->eps;
     s.p = p;
+    s.overflow_rb = SIZE_MAX;
     /* counts never exceed n, so a larger min_samples just means "no core point" */
     s.minpts = p->min_samples > n + 1 ? (uint32_t)n + 1 : (uint32_t)p->min_samples;
     s.R = p->block_rows ? p->block_rows : DEFAULT_ROWS;
     s.C = p->block_cols ? p->block_cols : DEFAULT_COLS;
-    if (s.C < s.R)
-        s.C = s.R; /* the diagonal block must lie inside a row block's first column block */
     if (s.R > (size_t)INT_MAX || s.C > (size_t)INT_MAX / s.R)
         return vlit_err(err, VLIT_ERR_USAGE, "block of %zu x %zu is too large", s.R, s.C);
+    /* tiles of at most T positions; row blocks and chunks hold whole tiles */
+    s.T = s.R < TILE ? s.R : TILE;
+    if (s.C < s.T)
+        s.C = s.T;
+    if (n && s.R > n)
+        s.R = n;
     if (n && s.C > n)
         s.C = n;
-    if (n && s.R > s.C)
-        s.R = s.C;
     s.max_edges = p->max_edges ? p->max_edges : DEFAULT_EDGES;
     if (s.max_edges > SIZE_MAX / (2 * sizeof(uint32_t)))
         s.max_edges = SIZE_MAX / (2 * sizeof(uint32_t));
@@ -655,9 +1122,29 @@ vlit_status vlit_dbscan(const float *x, size_t n, size_t dim, const vlit_dbscan_
      * sgemm, and a scan is a tenth of the work; more threads only compete with
      * OpenBLAS's waiting workers (measured in bench/dbscan/README.md). */
     s.threads = p->threads > 1 ? (p->threads > MAX_THREADS ? MAX_THREADS : p->threads) : 1;
+    /* Pruning needs eps < 1 (rows without direction are then nobody's
+     * neighbour) and a float32 product whose error bound means something. */
+    s.prune = !p->no_pruning && s.eps < 1.0 && (double)dim * ldexp(1.0, -24) < 0.01 && n > s.T;
+    if (s.prune) {
+        size_t k = p->pivots;
+        if (!k) {
+            k = (size_t)(sqrt((double)n) / 2.0);
+            if (k > MAX_PIVOTS)
+                k = MAX_PIVOTS;
+        }
+        size_t cap = ((size_t)4 << 20) / dim; /* pivots of at most 16 MiB */
+        if (k > cap)
+            k = cap;
+        if (k > n)
+            k = n;
+        if (k > UINT16_MAX - 1)
+            k = UINT16_MAX - 1;
+        s.k = k ? k : 1;
+    }
 
-    int32_t *labels = malloc((n ? n : 1) * sizeof *labels);
-    uint8_t *core = malloc(n ? n : 1), *cand = NULL;
+    int32_t *labels = malloc((n ? n : 1) * sizeof *labels), *lab = NULL;
+    uint8_t *core = malloc(n ? n : 1), *cand = NULL, *core_at = NULL;
+    double *len = NULL;
     size_t *sizes = NULL, clusters = 0;
     if (!labels || !core) {
         st = vlit_err(err, VLIT_ERR_NOMEM, "out of memory for %zu rows", n);
@@ -666,17 +1153,22 @@ vlit_status vlit_dbscan(const float *x, size_t n, size_t dim, const vlit_dbscan_
     if (n == 0)
         goto finish;
 
-    s.a = malloc(n * dim * sizeof *s.a);
+    len = malloc(n * sizeof *len);
+    s.a = big_alloc(n * dim * sizeof *s.a);
     s.norm = malloc(n * sizeof *s.norm);
     s.cnt = malloc(n * sizeof *s.cnt);
     s.parent = malloc(n * sizeof *s.parent);
-    s.blk = malloc(s.R * s.C * sizeof *s.blk);
+    s.blk = big_alloc(s.R * s.C * sizeof *s.blk);
     s.colacc = calloc((size_t)s.threads * s.C, sizeof *s.colacc);
     s.row_start = malloc(s.R * sizeof *s.row_start);
     s.row_count = malloc(s.R * sizeof *s.row_count);
     s.row_thread = malloc(s.R);
-    if (!s.a || !s.norm || !s.cnt || !s.parent || !s.blk || !s.colacc || !s.row_start || !s.row_count ||
-        !s.row_thread) {
+    s.cols = malloc(s.C * sizeof *s.cols);
+    s.first = malloc(s.R * sizeof *s.first);
+    lab = malloc(n * sizeof *lab);
+    core_at = malloc(n);
+    if (!len || !s.a || !s.norm || !s.cnt || !s.parent || !s.blk || !s.colacc || !s.row_start || !s.row_count ||
+        !s.row_thread || !s.cols || !s.first || !lab || !core_at) {
         st = vlit_err(err, VLIT_ERR_NOMEM, "out of memory for %zu rows of dimension %zu", n, dim);
         goto out;
     }
@@ -691,55 +1183,73 @@ vlit_status vlit_dbscan(const float *x, size_t n, size_t dim, const vlit_dbscan_
             goto out;
         }
     }
-    if ((st = prepare(&s, err)))
+    if ((st = lengths(&s, len, err)))
         goto out;
-    set_band(&s);
-    s.blocks_total = count_blocks(&s);
-
-    /* pass 1 */
-    uint64_t block_no = 0;
-    for (size_t i0 = 0; i0 < n; i0 += s.R) {
-        for (size_t j0 = i0; j0 < n; j0 += s.C, block_no++) {
-            block b = {i0, s.R < n - i0 ? s.R : n - i0, j0, s.C < n - j0 ? s.C : n - j0};
-            if (!settled(&s, &b)) {
-                multiply(&s, &b);
-                scan_count_all(&s, &b);
-                scan_link(&s, &b, block_no);
-            }
-            progress(&s);
+    if (s.prune) {
+        if (!setup_pruning(&s, len)) {
+            st = vlit_err(err, VLIT_ERR_NOMEM, "out of memory for the pruning bounds of %zu rows", n);
+            goto out;
         }
+    } else if (!fixed_tiles(&s)) {
+        st = vlit_err(err, VLIT_ERR_NOMEM, "out of memory for %zu rows", n);
+        goto out;
+    } else {
+        place_rows(&s, len);
     }
+    s.cand = malloc(s.ntiles * sizeof *s.cand);
+    if (!s.cand) {
+        st = vlit_err(err, VLIT_ERR_NOMEM, "out of memory for %zu rows", n);
+        goto out;
+    }
+    for (size_t t0 = 0, t1; t0 < s.ntiles; t0 = t1, s.nrb++)
+        row_block(&s, t0, &t1);
+    free(len);
+    len = NULL;
+    set_band(&s);
+    s.units_total = s.nrb;
+
+    pass_count(&s);
     out->passes = 1;
 
     for (size_t i = 0; i < n; i++)
-        core[i] = s.cnt[i] >= s.minpts;
+        core_at[i] = s.cnt[i] >= s.minpts;
     if (s.overflow) {
-        s.blocks_total += 2 * (block_no - s.overflow_block);
-        pass_unite(&s);
+        s.units_total += 2 * (s.nrb - s.overflow_rb);
+        pass_again(&s, NULL, NULL);
         out->passes = 2;
     }
     /* kept edges between core points */
     for (size_t e = 0; e < s.nedges; e++) {
         uint32_t i = s.edges[2 * e], j = s.edges[2 * e + 1];
-        if (core[i] && core[j])
+        if (core_at[i] && core_at[j])
             unite(s.parent, find(s.parent, i), j);
     }
-    /* clusters in the order of their first core point: a root is the
-     * smallest row of its cluster, so it is labelled before the others */
-    for (size_t i = 0; i < n; i++) {
-        labels[i] = -1;
-        if (!core[i])
-            continue;
-        uint32_t r = find(s.parent, (uint32_t)i);
-        labels[i] = r == i ? (int32_t)clusters++ : labels[r];
+    /* clusters in the order of their first core point in the caller's rows;
+     * lab is by position, and a root's label is its cluster's */
+    for (size_t i = 0; i < n; i++)
+        lab[i] = -1;
+    {
+        /* the position of each row: the inverse of perm, kept in labels for now */
+        uint32_t *pos = (uint32_t *)labels;
+        for (size_t q = 0; q < n; q++)
+            pos[row_of(&s, q)] = (uint32_t)q;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t q = pos[i];
+            if (!core_at[q])
+                continue;
+            uint32_t r = find(s.parent, q);
+            if (lab[r] < 0)
+                lab[r] = (int32_t)clusters++;
+            lab[q] = lab[r];
+        }
     }
     /* border points: the smallest label among their core neighbours */
     for (size_t e = 0; e < s.nedges; e++) {
         uint32_t i = s.edges[2 * e], j = s.edges[2 * e + 1];
-        if (core[i] && !core[j])
-            offer(labels, j, labels[i]);
-        else if (core[j] && !core[i])
-            offer(labels, i, labels[j]);
+        if (core_at[i] && !core_at[j])
+            offer(lab, j, lab[i]);
+        else if (core_at[j] && !core_at[i])
+            offer(lab, i, lab[j]);
     }
     if (s.overflow) {
         cand = malloc(n);
@@ -749,10 +1259,15 @@ vlit_status vlit_dbscan(const float *x, size_t n, size_t dim, const vlit_dbscan_
         }
         for (size_t i = 0; i < n; i++) {
             uint32_t self = s.norm[i] != 0.0 || s.eps >= 1.0;
-            cand[i] = !core[i] && s.cnt[i] > self;
+            cand[i] = !core_at[i] && s.cnt[i] > self;
         }
-        pass_borders(&s, cand, labels);
+        pass_again(&s, cand, lab);
         out->passes = 3;
+    }
+    for (size_t q = 0; q < n; q++) {
+        size_t i = row_of(&s, q);
+        labels[i] = lab[q];
+        core[i] = core_at[q];
     }
 
 finish:
@@ -775,6 +1290,7 @@ finish:
     out->sizes = sizes;
     out->clusters = clusters;
     out->pairs = s.pairs;
+    out->pivots = s.k;
     for (int t = 0; t < s.threads; t++)
         out->rechecked += s.sc[t].rechecked;
     labels = NULL;
@@ -784,6 +1300,9 @@ out:
     if (st)
         memset(out, 0, sizeof *out);
     dbs_free(&s);
+    free(len);
+    free(lab);
+    free(core_at);
     free(cand);
     free(labels);
     free(core);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "../base/atomic_file.h"
@@ -224,6 +225,16 @@ static vlit_status grow(vlit_matrix *m, size_t cols, size_t rows, const char *pa
     if (!d)
         return vlit_err(err, VLIT_ERR_NOMEM, "%s: out of memory for %zu rows of %zu values", path, total, cols);
     m->data = d;
+#if defined(MADV_HUGEPAGE)
+    /* Transparent huge pages for a large matrix (advice only): the first
+     * touch of its pages by the read then costs a few page faults instead of
+     * one per 4 KiB. */
+    size_t bytes = total * cols * sizeof *d;
+    if (bytes >= ((size_t)4 << 20)) {
+        uintptr_t from = ((uintptr_t)d + 4095) & ~(uintptr_t)4095, to = ((uintptr_t)d + bytes) & ~(uintptr_t)4095;
+        madvise((void *)from, to - from, MADV_HUGEPAGE);
+    }
+#endif
     return VLIT_OK;
 }
 

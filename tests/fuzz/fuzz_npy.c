@@ -1,7 +1,8 @@
 /* The matrix readers (.npy and TSV; the first byte picks the format and
  * DBSCAN's parameters) and DBSCAN on what they read. A matrix that loads is
  * written as .npy and must read back bit for bit; a small one is clustered
- * twice, with different block sizes, threads and edge budgets, and both
+ * twice, with different block sizes, threads and edge budgets, pivot
+ * pruning off and on (with many pivots and tiles of 3 rows), and both
  * results must agree and be consistent (labels in range, core points
  * labelled, sizes summing up). */
 #include <stdlib.h>
@@ -55,6 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         p.eps = eps[(sel >> 2) & 7];
         p.min_samples = 1 + (size_t)(sel >> 5);
         p.threads = 1;
+        p.no_pruning = 1; /* every pair multiplied: the plain reading of the definition */
         vlit_dbscan_result a = {0}, b = {0};
         if (vlit_dbscan(m.data, m.rows, m.cols, &p, &a, &err))
             abort(); /* finite values, positive eps: it must run */
@@ -63,11 +65,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         p.block_cols = 5;
         p.max_edges = 2;
         p.threads = 2;
+        p.no_pruning = 0;
+        p.pivots = 1 + m.rows / 3;
         if (vlit_dbscan(m.data, m.rows, m.cols, &p, &b, &err))
             abort();
         if (a.clusters != b.clusters || memcmp(a.labels, b.labels, m.rows * sizeof *a.labels) ||
             memcmp(a.core, b.core, m.rows))
-            abort(); /* blocks, threads and edge budget never change the result */
+            abort(); /* blocks, threads, edge budget and pruning never change the result */
         vlit_dbscan_result_free(&a);
         vlit_dbscan_result_free(&b);
     }

@@ -410,6 +410,107 @@ static void test_against_reference(void)
     }
 }
 
+/* Runs with pruning on and off, several pivot counts and block shapes, and
+ * compares each run with the reference; returns 1 when all agree. */
+static int pruned_runs_agree(const float *x, size_t n, size_t d, double eps, size_t minpts, uint64_t *pruned_pairs,
+                             uint64_t *all_pairs)
+{
+    int *want = malloc(n * sizeof *want);
+    uint8_t *wcore = malloc(n);
+    reference(x, n, d, eps, minpts, want, wcore);
+    size_t pivots[] = {0, 1, 7, n};
+    size_t blocks[][2] = {{0, 0}, {1, 1}, {5, 9}, {64, 130}};
+    int ok = 1;
+    vlit_error err = {0};
+    for (size_t off = 0; off < 2; off++)
+        for (size_t pi = 0; pi < 4; pi++)
+            for (size_t bi = 0; bi < 4; bi++) {
+                if (off && pi)
+                    continue; /* pivots mean nothing without pruning */
+                vlit_dbscan_params p = vlit_dbscan_default_params();
+                p.eps = eps;
+                p.min_samples = minpts;
+                p.no_pruning = (int)off;
+                p.pivots = pivots[pi];
+                p.block_rows = blocks[bi][0];
+                p.block_cols = blocks[bi][1];
+                p.max_edges = bi == 2 ? 5 : 0; /* and the extra passes, pruned */
+                vlit_dbscan_result r = {0};
+                if (vlit_dbscan(x, n, d, &p, &r, &err) != VLIT_OK) {
+                    ok = 0;
+                    continue;
+                }
+                int same = labels_are(&r, want, n) && memcmp(r.core, wcore, n) == 0;
+                if (!same)
+                    fprintf(stderr, "  eps %.17g, pruning %s, pivots %zu, block %zux%zu: differs\n", eps,
+                            off ? "off" : "on", pivots[pi], blocks[bi][0], blocks[bi][1]);
+                ok &= same;
+                if (bi == 0 && pi == 0) {
+                    if (off && all_pairs)
+                        *all_pairs = r.pairs;
+                    else if (!off && pruned_pairs)
+                        *pruned_pairs = r.pairs;
+                }
+                vlit_dbscan_result_free(&r);
+            }
+    free(want);
+    free(wcore);
+    return ok;
+}
+
+/* Pruning skips pairs on bounds from pivots: the bounds must never lose a
+ * neighbour pair, even one exactly at eps whose rows are exactly at the
+ * bound's margin (rows used as pivots, one row per tile), nor a pair of
+ * duplicates or rows without direction, for any eps. */
+static void test_pruning(void)
+{
+    /* 16 groups in 16 dimensions: 4 copies of e_g (core) and a bridge row
+     * (c e_g + s e_g+1) at exactly eps from them; eps is their distance, a
+     * hair below it, and a hair above it */
+    const size_t d = 16, groups = 16, n = groups * 5;
+    float *x = calloc(n * d, sizeof *x);
+    const float c = 0.8f, s = 0.6f;
+    for (size_t g = 0; g < groups; g++) {
+        for (size_t k = 0; k < 4; k++)
+            x[(g * 5 + k) * d + g] = 1.0f;
+        x[(g * 5 + 4) * d + g] = c;
+        x[(g * 5 + 4) * d + (g + 1) % d] = s;
+    }
+    double tie = ref_dist(x, x + 4 * d, d);
+    CHECK(tie > 0.1 && tie < 0.3);
+    double eps_at[] = {tie, nextafter(tie, 0), nextafter(tie, 1)};
+    for (size_t e = 0; e < 3; e++) {
+        CHECK(pruned_runs_agree(x, n, d, eps_at[e], 5, NULL, NULL));
+        CHECK(pruned_runs_agree(x, n, d, eps_at[e], 6, NULL, NULL));
+    }
+    free(x);
+
+    /* random sets with noise, duplicates and zero rows, eps from near 0 to
+     * near 2 (pruning applies below 1) */
+    double eps_list[] = {1e-6, 0.02, 0.15, 0.5, 0.99, 1.0, 1.5, 1.99};
+    for (size_t e = 0; e < sizeof eps_list / sizeof eps_list[0]; e++) {
+        float *y = random_set(240, 24, 9, 0.3, 500 + e);
+        /* a few exact duplicates of one row and zero rows in a block */
+        for (size_t k = 0; k < 6; k++)
+            memcpy(y + (100 + k) * 24, y + 3 * 24, 24 * sizeof *y);
+        memset(y + 200 * 24, 0, 5 * 24 * sizeof *y);
+        CHECK(pruned_runs_agree(y, 240, 24, eps_list[e], 3, NULL, NULL));
+        free(y);
+    }
+
+    /* well separated clusters: pruning multiplies far fewer pairs, with the
+     * same result */
+    float *z = random_set(1500, 32, 8, 0.15, 77);
+    uint64_t pruned = 0, all = 0;
+    CHECK(pruned_runs_agree(z, 1500, 32, 0.05, 5, &pruned, &all));
+    CHECK(all == 1500ull * 1499 / 2);
+    CHECK(pruned > 0 && pruned < all / 2);
+    if (!(pruned < all / 2))
+        fprintf(stderr, "  pruning multiplied %llu of %llu pairs\n", (unsigned long long)pruned,
+                (unsigned long long)all);
+    free(z);
+}
+
 /* One big cluster: most blocks are skipped once it is joined. */
 static void test_one_cluster(void)
 {
@@ -674,6 +775,7 @@ int main(void)
     test_duplicates_and_zero_rows();
     test_bad_arguments();
     test_against_reference();
+    test_pruning();
     test_one_cluster();
     test_npy();
     test_tsv();
