@@ -11,8 +11,9 @@
 
 typedef enum { FMT_UNKNOWN, FMT_JPEG, FMT_PNG } file_format;
 
-/* what image_read does: read the header only, decode as stored, decode to gray */
-enum { READ_PROBE = 0, READ_DECODE = 1, READ_GRAY = 2 };
+/* what image_read does: read the header only, decode as stored, decode to
+ * gray, decode a JPEG reduced (vlit_image_load_small) */
+enum { READ_PROBE = 0, READ_DECODE = 1, READ_GRAY = 2, READ_SMALL = 3 };
 
 static file_format sniff(FILE *fp)
 {
@@ -78,7 +79,16 @@ static vlit_status jpeg_read(FILE *fp, const char *path, int decode, vlit_image 
     /* gray: libjpeg hands out the decoded luma plane as it is, which is both
      * the Y of the colour image and the fastest decode (no chroma work) */
     cinfo.out_color_space = cinfo.num_components == 1 || decode == READ_GRAY ? JCS_GRAYSCALE : JCS_RGB;
+    if (decode == READ_SMALL) /* libjpeg's scaled IDCT: 1/2, 1/4 or 1/8 while both sides stay >= the minimum */
+        for (unsigned d = 8; d >= 2; d /= 2)
+            if (cinfo.image_width / d >= VLIT_IMAGE_SMALL_SIDE && cinfo.image_height / d >= VLIT_IMAGE_SMALL_SIDE) {
+                cinfo.scale_num = 1;
+                cinfo.scale_denom = d;
+                break;
+            }
     jpeg_start_decompress(&cinfo);
+    out->width = (int)cinfo.output_width; /* reduced by READ_SMALL's scaling */
+    out->height = (int)cinfo.output_height;
     size_t stride = (size_t)cinfo.output_width * (size_t)cinfo.output_components;
     pixels = malloc(stride * cinfo.output_height);
     if (!pixels) {
@@ -248,6 +258,11 @@ vlit_status vlit_image_probe(const char *path, int *width, int *height, vlit_err
 vlit_status vlit_image_load(const char *path, vlit_image *out, vlit_error *err)
 {
     return image_read(path, READ_DECODE, out, err);
+}
+
+vlit_status vlit_image_load_small(const char *path, vlit_image *out, vlit_error *err)
+{
+    return image_read(path, READ_SMALL, out, err);
 }
 
 vlit_status vlit_image_load_gray(const char *path, vlit_image *out, vlit_error *err)

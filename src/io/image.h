@@ -21,6 +21,12 @@ typedef struct vlit_image {
 /* Decodes to 8-bit gray or RGB (alpha dropped, 16-bit reduced, palettes
  * expanded). free() pixels, or call vlit_image_free. */
 vlit_status vlit_image_load(const char *path, vlit_image *out, vlit_error *err);
+/* Decodes as vlit_image_load, but a JPEG reduced by libjpeg's scaled IDCT
+ * (1/2, 1/4 or 1/8) as far as both sides stay at least
+ * VLIT_IMAGE_SMALL_SIDE pixels: several times faster, for descriptors that
+ * downscale anyway (vlit/embed.h). PNGs are decoded whole. */
+#define VLIT_IMAGE_SMALL_SIDE 128
+vlit_status vlit_image_load_small(const char *path, vlit_image *out, vlit_error *err);
 /* Decodes to 8-bit gray (channels 1). A JPEG is decoded straight to its
  * luma (libjpeg's JCS_GRAYSCALE: no chroma upsampling or colour conversion);
  * a PNG is decoded as above and converted with libjpeg's BT.601 weights
