@@ -63,5 +63,11 @@ int cmd_score(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_cluster(int argc, char **argv);
+int cmd_embed(int argc, char **argv);
+int cmd_tag(int argc, char **argv);
+int cmd_select(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif

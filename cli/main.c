@@ -17,11 +17,17 @@ static const struct {
     {"mix", cmd_mix, "mix several sample files by counts or ratios (data mixing)"},
     {"convert", cmd_convert, "convert samples between jsonl, llava, sharegpt and mimicit"},
     {"score", cmd_score, "score every sample with the quality indicators (readability, correctness, complexity)"},
-    {"merge", cmd_merge, "put the outputs of shards back together (scores)"},
+    {"tag", cmd_tag, "one task label per sample: embedded rules, or an LLM tagger (task diversity)"},
+    {"report", cmd_report, "dataset-level indicators and sample-level averages, one column per dataset"},
+    {"merge", cmd_merge, "put the outputs of shards back together (scores, report)"},
     {"lm", cmd_lm, "n-gram language models: train (Kneser-Ney), build binary, score text"},
     {"iqa", cmd_iqa, "image indicators: NIQE readability (fit a model, score) and visual complexity"},
     {"graph", cmd_graph, "ego-split a weighted edge list into overlapping clusters (instruction diversity)"},
     {"cluster", cmd_cluster, "exact DBSCAN on cosine distance: a cluster label for every vector (.npy or TSV)"},
+    {"embed", cmd_embed, "vectors of texts (TF-IDF) or images (descriptor), or from a /v1/embeddings server"},
+    {"select", cmd_select, "quality control: thresholds, near-duplicate removal, task-balanced sampling"},
+    {"run", cmd_run, "the whole pipeline from one config file, resuming where it stopped"},
+    {"stats", cmd_stats, "statistics on benchmark results: ICC (six Shrout-Fleiss forms), indicator correlations"},
 };
 
 static void usage(FILE *out)

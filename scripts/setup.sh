@@ -17,6 +17,8 @@ packages=(
   wordnet-base                         # WordNet 3.0 (read at run time): instruction complexity, LM bench corpus
   python3 python3-skimage python-matplotlib-data  # demo images; python3 for tests and baselines
   python3-networkx                     # the independent Ego-Splitting reference (tests/integration/graph.sh, bench/egosplit)
+  python3-scipy                        # vlit stats' reference: pearsonr, spearmanr, F quantiles (tests/integration/stats.sh)
+  chromium                             # headless browser for the report page test (tests/integration/report_html.sh); big: ~290 MB, ~40 s to install
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -10,6 +10,11 @@
  *   lm.h       n-gram language models (ARPA, binary form, Kneser-Ney trainer)
  *   iqa.h      image indicators: NIQE, visual complexity
  *   score.h    stage 3: per-sample quality indicators (vlit score)
+ *   embed.h    text (TF-IDF) and image (descriptor) vectors, or a /v1/embeddings server
+ *   report.h   stage 4: dataset-level indicators and the report (vlit report)
+ *   select.h   stage 5: quality control: thresholds, near duplicates, balance (vlit select)
+ *   run.h      the config file of vlit run, fingerprints of stage inputs
+ *   stats.h    statistics on benchmark results: ICC, correlations (vlit stats)
  * The library never prints and never exits; the `vlit` command does.
  */
 #ifndef VLIT_VLIT_H
@@ -18,11 +23,17 @@
 #include "base.h"
 #include "cluster.h"
 #include "collect.h"
+#include "embed.h"
 #include "generate.h"
 #include "graph.h"
 #include "iqa.h"
 #include "lm.h"
+#include "report.h"
+#include "run.h"
 #include "score.h"
 #include "sample.h"
+#include "select.h"
+#include "stats.h"
+#include "tasks.h"
 
 #endif

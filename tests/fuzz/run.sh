@@ -8,7 +8,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(realpath -m "${2:-$root/build-fuzz}")
 shift $(( $# > 2 ? 2 : $# )) || true
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(json samples collect clue conversation reply image niqe_model arpa lmbin mentions embed_reply verdict wordnet egosplit npy)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(json samples collect clue conversation reply image niqe_model arpa lmbin mentions embed_reply verdict wordnet egosplit npy report_html tags select embed_partial report_partial table config)
 
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DVLIT_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build "$build" -j2 --target $(printf 'fuzz_%s ' "${harnesses[@]}") > /dev/null
@@ -39,6 +39,14 @@ if [ -x "$build_vlit" ]; then
     --vqa-questions "$A/vqa_questions_demo.json" --vqa-annotations "$A/vqa_annotations_demo.json" \
     --coco-text "$A/cocotext_demo.json" --vaw "$A/vaw_demo.json" -o "$tmp/c.jsonl"
   seed clue records 0 "$tmp/c.jsonl"
+  # embedding partials (selector bit 0: fix the checksum, bit 1: image partial)
+  "$build_vlit" embed text -q "$tmp/s.jsonl" --partial -o "$tmp/t.part"
+  "$build_vlit" embed text -q "$tmp/s.jsonl" --hash-bits 10 --partial -o "$tmp/t10.part"
+  printf '{"id":"a","image":"rgb.jpg","turns":[]}\n{"id":"b","image":"missing.png","turns":[]}\n{"id":"c","image":"gray.png","turns":[]}\n' > "$tmp/i.jsonl"
+  "$build_vlit" embed image -q "$tmp/i.jsonl" --image-root "$root/tests/fuzz/seeds/image" --partial -o "$tmp/i.part"
+  seed embed_partial text 1 "$tmp/t.part"
+  seed embed_partial text10 0 "$tmp/t10.part"
+  seed embed_partial image 3 "$tmp/i.part"
 fi
 seed collect captions 0 "$A/captions_demo.json"
 seed collect instances 1 "$A/instances_demo.json"
@@ -55,6 +63,15 @@ printf 'Here you go:\n```\nUser: What is on the table?\nAI: Two cups.\n\nBoth ar
 printf '[{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]' > "$corpus/conversation/json"
 mkdir -p "$corpus/reply"
 printf '{"id":"c","object":"chat.completion","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"User: q?\\nAI: a."},"finish_reason":"stop"},{"index":1,"message":{"role":"assistant","content":"I cannot help."}}],"usage":{"prompt_tokens":12,"completion_tokens":5,"total_tokens":17}}' > "$corpus/reply/two"
+# task tagging (selector 0: tags file, 1: rules file, 2: an LLM tagger reply)
+mkdir -p "$corpus/tags"
+printf '\x00{"position":0,"id":"a","task":"instance_counting","method":"rules"}\n{"position":2,"id":"b","method":"llm:m","missing":"no line"}\n' > "$corpus/tags/file"
+seed tags rules 1 "$root/data/tasks/rules.tsv"
+printf '\x02Tags:\n1: Counting, object counting\n**2.** colour recognition; attributes\nSample 3: ocr - reads text\n' > "$corpus/tags/reply"
+# select (selector 0: a scores file for the harness's three samples, 1: a threshold)
+mkdir -p "$corpus/select"
+printf '\x00{"index":0,"id":"a","scores":{"text_readability":{"method":"ngram-lm","value":0.4},"instruction_complexity":{"method":"lexicon-elements","value":3}}}\n{"index":1,"id":"b","scores":{"text_readability":{"method":"ngram-lm","missing":"no text"},"matching":{"method":"grounding","value":50}}}\n{"index":2,"id":"c","scores":{"text_readability":{"method":"ngram-lm","value":0.9},"image_readability":{"method":"niqe","value":4.5}}}\n' > "$corpus/select/scores"
+printf '\x01p10' > "$corpus/select/pct"
 mkdir -p "$corpus/arpa" "$corpus/lmbin"
 cp "$root/tests/fixtures/lm_tiny.arpa" "$corpus/arpa/" && cp "$root/tests/fixtures/lm_tiny.bin" "$corpus/lmbin/"
 # images (tests/fuzz/seeds/image: every JPEG and PNG layout the decoders
@@ -119,6 +136,42 @@ seed egosplit triangles 0 "$tmp/g.tsv"
 seed egosplit weighted $((2 | 1 << 2)) "$tmp/g.tsv"
 printf 'dog\tcat\t1\ncat\tsofa\t4\nsofa\tdog\n\xc3\xa9t\xc3\xa9\tplage\t2\nplage\tsable\nsable\t\xc3\xa9t\xc3\xa9\nw\tw\t5\n' > "$tmp/h.tsv"
 seed egosplit words 1 "$tmp/h.tsv"
+# report JSON documents for the HTML page (tests/fixtures/report) and a tiny one
+mkdir -p "$corpus/report_html"
+cp "$root"/tests/fixtures/report/*.json "$corpus/report_html/"
+printf '{"vlit_report":1,"datasets":[{"name":"<a>","task_shares":[{"task":"t","count":1,"share":100}],"indicators":[{"key":"k","principle":1,"value":null,"missing":"why","histogram":{"edges":[0,1],"counts":[1]},"cluster_sizes":[3,1],"noise_share":0.5,"per_task":{"t":2},"worst":[{"id":1,"position":0,"value":0,"text":"<script>"}]}]}]}' > "$corpus/report_html/tiny.json"
+
+# report partials (manifest.jsonl; the harness's folder has empty side files d<D>-t<T>.tsv,
+# d<D>-texts.part, d<D>-images.part): one written by hand, and real ones when build/vlit has report
+mkdir -p "$corpus/report_partial"
+{
+  printf '{"vlit_report_partial":1,"shard":0,"shards":2,"options":{"equalize":false,"seed":1,"min_cluster":2,"min_weight":1,"lemmatize":false,"text_method":"tfidf","text_dim":128,"eps_text":0.3,"min_samples_text":5,"image_method":"descriptor","eps_image":0.1,"min_samples_image":5,"embed_model":null},"datasets":[{"format":"jsonl","name":"a","path":"a.jsonl","clues":"c.jsonl","scores":"s.jsonl","tags":null}]}\n'
+  printf '{"dataset":0,"total":4,"selected":4,"skipped":0,"samples":2,"untagged":0,"no_response":0,"no_image":0,"no_score_line":1,"task_method":"rules"}\n'
+  printf '{"task":0,"name":"counting","count":2,"instructions":3,"edges":"d0-t0.tsv"}\n'
+  printf '{"texts":0,"file":"d0-texts.part","positions":[]}\n{"images":0,"file":"d0-images.part"}\n'
+  printf '{"image":0,"path":"x.jpg","first":0,"clue":1}\n{"categories":0,"names":["dog","cat"]}\n'
+  printf '{"indicator":0,"name":"text_readability","method":"ngram-lm","sum":[0.75],"values":[[0.5,1],[0.25,1]],"worst":[{"position":2,"value":0.25,"id":"b","text":"USER: hi"},{"position":0,"value":0.5,"id":"a","text":"x"}],"missing":{"position":4,"reason":"why"}}\n'
+} > "$corpus/report_partial/hand.jsonl"
+if "$build_vlit" report --help > /dev/null 2>&1; then
+  "$build_vlit" report -q "$root/tests/fixtures/llava_small.json" --partial --shard 0/2 -o "$tmp/rp0" &&
+    cp "$tmp/rp0/manifest.jsonl" "$corpus/report_partial/llava_small.jsonl" || true
+fi
+
+# tables for vlit stats (selector: 0 auto, 1 CSV, 2 JSON): the paper's
+# tables, quoting corner cases, a JSON table
+mkdir -p "$corpus/table"
+for f in "$root"/tests/fixtures/paper/*.csv; do
+  seed table "$(basename "$f")" 1 "$f"
+done
+printf '\xef\xbb\xbfg,r,"a,b",c\r\nx,1,"say ""hi""",2\r\n\r\nx,2,"two\nlines",3\ny,1,,4\ny,2,5,NA' > "$tmp/q.csv"
+seed table quoting 0 "$tmp/q.csv"
+printf '[{"g":"x","r":"m1","a":1.5,"b":2},{"g":"x","r":"m2","a":3,"b":null},{"r":"m1","g":"y","a":-2e3,"b":true}]' > "$tmp/t.json"
+seed table json 2 "$tmp/t.json"
+
+# vlit run's config files: the demo's and a small one with every form
+mkdir -p "$corpus/config"
+cp "$root/data/demo/pipeline.conf" "$corpus/config/demo.conf"
+printf '; c\n[run]\nworkdir = w\n[score]\nk = "  q \\" \\\\ "\nflag = true\r\n[ a-b_1 ]\nurl = http://x/?a=b#c\n' > "$corpus/config/forms.conf"
 
 status=0
 for h in "${harnesses[@]}"; do
@@ -134,5 +187,5 @@ for h in "${harnesses[@]}"; do
     echo
   fi
 done
-rm -f /tmp/vlit-fuzz-*
+rm -rf /tmp/vlit-fuzz-*
 exit $status

@@ -11,9 +11,13 @@
 #     no <script> or other element smuggled in by the texts.
 # Skipped (77) only when no chromium is installed (scripts/setup.sh installs
 # it). REPORT_HTML_KEEP=DIR keeps the pages, screenshots and DOMs there.
-# usage: report_html.sh TEST_REPORT_HTML
+# With VLIT, also two real reports made by `vlit report` on the demo pipeline's
+# output (data/demo/pipeline.conf): the demo alone, and the demo beside its
+# samples of another generation seed.
+# usage: report_html.sh TEST_REPORT_HTML [VLIT]
 set -euo pipefail
-DRIVER=${1:?usage: report_html.sh TEST_REPORT_HTML}
+DRIVER=${1:?usage: report_html.sh TEST_REPORT_HTML [VLIT]}
+VLIT=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 fixtures=$here/../fixtures/report
 PY=/usr/bin/python3
@@ -45,7 +49,27 @@ chrome() {
     --hide-scrollbars --user-data-dir="$tmp/profile" "$@" 2> "$tmp/chrome.err"
 }
 
-for f in "$fixtures"/*.json; do
+docs=("$fixtures"/*.json)
+if [ -n "$VLIT" ]; then
+  root=$(cd "$here/../.." && pwd)
+  "$root/scripts/demo-images.sh" "$tmp/images" > /dev/null
+  (cd "$root" && "$VLIT" run -q data/demo/pipeline.conf --workdir "$tmp/w" --set run.image-root="$tmp/images" \
+    --set select.target=false --set report.min-samples-image=2)
+  "$VLIT" generate -q --mode aa --seed 2 --turns 3 "$tmp/w/clues.jsonl" -o "$tmp/w/seed2.jsonl"
+  "$VLIT" score -q "$tmp/w/seed2.jsonl" --clues "$tmp/w/clues.jsonl" --image-root "$tmp/images" -o "$tmp/w/seed2.scores.jsonl"
+  mkdir -p "$tmp/real"
+  cp "$tmp/w/report.json" "$tmp/real/demo-report.json"
+  "$VLIT" report -q "$tmp/w/samples.jsonl" "$tmp/w/seed2.jsonl" --name seed-1 --name seed-2 \
+    --clues "$tmp/w/clues.jsonl" --scores "$tmp/w/scores.jsonl" --scores "$tmp/w/seed2.scores.jsonl" \
+    --image-root "$tmp/images" --min-samples-image 2 --format json -o "$tmp/real/demo-two-report.json"
+  # the page vlit writes itself is the driver's page
+  "$VLIT" report -q --from-json "$tmp/real/demo-two-report.json" --format html -o "$tmp/real/vlit.html"
+  "$DRIVER" "$tmp/real/demo-two-report.json" "$tmp/real/driver.html"
+  cmp -s "$tmp/real/vlit.html" "$tmp/real/driver.html" && ok || bad "vlit report --format html differs from the renderer"
+  docs+=("$tmp/real/demo-report.json" "$tmp/real/demo-two-report.json")
+fi
+
+for f in "${docs[@]}"; do
   n=$(basename "$f" .json)
   html=$out/$n.html
   if ! "$DRIVER" "$f" "$html" 2> "$tmp/err"; then
