@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "shard_cli.h"
 
 static const char usage[] =
     "usage: vlit collect [inputs] -o OUT.jsonl [options]\n"
@@ -102,6 +103,7 @@ int cmd_collect(int argc, char **argv)
     s.listed = 0;
     vlit_collect_params p = vlit_collect_default_params();
     cli_default_shard(&p.shard_index, &p.shard_count);
+    cli_shard sh = {.on = cli_shard_from_env()};
     const char *out = NULL, *summary_json = NULL;
     int ch;
     optind = 1;
@@ -130,6 +132,7 @@ int cmd_collect(int argc, char **argv)
         case O_SHARD:
             if (cli_parse_shard(optarg, &p.shard_index, &p.shard_count))
                 return cli_usage_error("collect", usage, "--shard needs i/N with 0 <= i < N, not '%s'", optarg);
+            sh.on = 1;
             break;
         case O_MAXTEXT:
             p.max_text = (size_t)strtoull(optarg, &end, 10);
@@ -159,15 +162,28 @@ int cmd_collect(int argc, char **argv)
     p.on_skip = on_skip;
     p.on_progress = on_progress;
     p.ctx = &s;
+    int rc = cli_shard_begin(&sh, &s.c, "collect", argc, argv, p.shard_index, p.shard_count, out, "jsonl");
+    if (rc)
+        return rc;
+    if (sh.on) {
+        sh.rec.has_groups = 1;
+        p.on_record = cli_shard_one;
+        p.record_ctx = &sh;
+    }
     vlit_collect_summary sum;
     vlit_error err = {0};
     vlit_status st = vlit_collect(&p, out, &sum, &err);
-    if (st == VLIT_ERR_USAGE)
+    if (st == VLIT_ERR_USAGE) {
+        cli_shard_free(&sh);
         return cli_usage_error("collect", usage, "%s", err.message);
+    }
     if (st) {
+        cli_shard_free(&sh);
         cli_error(&s.c, "collect", err.message);
         return EXIT_FAIL;
     }
+    if ((rc = cli_shard_finish(&sh, &s.c, "collect", out, sum.images)))
+        return rc;
     char shards[64] = "";
     if (sum.outside_shard)
         snprintf(shards, sizeof shards, "; %zu images left to other shards", sum.outside_shard);

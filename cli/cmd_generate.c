@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "shard_cli.h"
 
 static const char usage[] =
     "usage: vlit generate --mode aa|si CLUES.jsonl -o OUT [options]\n"
@@ -104,7 +105,7 @@ static void si_progress(void *ctx, const vlit_si_progress *p)
 }
 
 static int run_si(cli_common *c, vlit_si_params *si, const vlit_aa_params *aa, const char *clues, const char *out,
-                  vlit_format fmt)
+                  vlit_format fmt, size_t *samples)
 {
     char prompts[4096], tmpl[4096];
     if (!si->url)
@@ -147,6 +148,7 @@ static int run_si(cli_common *c, vlit_si_params *si, const vlit_aa_params *aa, c
              "%zu completions (%zu not conversations, kept in the store); %zu samples; tokens %ld prompt, %ld completion",
              sum.requests, sum.records, sum.from_store, sum.sent, sum.failed, sum.completions, sum.unparsed, sum.samples,
              sum.prompt_tokens, sum.completion_tokens);
+    *samples = sum.samples;
     return sum.failed ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -177,6 +179,7 @@ int cmd_generate(int argc, char **argv)
     vlit_aa_params p = vlit_aa_default_params();
     vlit_si_params si = vlit_si_default_params();
     cli_default_shard(&p.shard_index, &p.shard_count);
+    cli_shard sh = {.on = cli_shard_from_env()};
     si.url = getenv("VLIT_LLM_URL");
     si.model = getenv("VLIT_MODEL");
     const char *mode = NULL, *out = NULL;
@@ -217,6 +220,7 @@ int cmd_generate(int argc, char **argv)
         case O_SHARD:
             if (cli_parse_shard(optarg, &p.shard_index, &p.shard_count))
                 return cli_usage_error("generate", usage, "--shard needs i/N with 0 <= i < N, not '%s'", optarg);
+            sh.on = 1;
             break;
         case O_URL: si.url = optarg; break;
         case O_MODEL: si.model = optarg; break;
@@ -277,8 +281,23 @@ int cmd_generate(int argc, char **argv)
         return cli_usage_error("generate", usage, "give exactly one clue file");
     if (!out)
         return cli_usage_error("generate", usage, "no output: give -o OUT");
-    if (strcmp(mode, "si") == 0)
-        return run_si(&c, &si, &p, argv[optind], out, fmt);
+    int rc = cli_shard_begin(&sh, &c, "generate", argc, argv, p.shard_index, p.shard_count, out, vlit_format_name(fmt));
+    if (rc)
+        return rc;
+    if (strcmp(mode, "si") == 0) {
+        /* samples in the order their requests finished: no positions to merge by */
+        size_t samples = 0;
+        if ((rc = run_si(&c, &si, &p, argv[optind], out, fmt, &samples)) != EXIT_OK) {
+            cli_shard_free(&sh);
+            return rc;
+        }
+        return cli_shard_finish(&sh, &c, "generate", out, samples);
+    }
+    if (sh.on) {
+        sh.rec.has_groups = 1;
+        p.on_record = cli_shard_size;
+        p.record_ctx = &sh;
+    }
     if (!p.templates)
         p.templates = cli_data_path("aa_templates.txt", tmpl, sizeof tmpl);
     p.on_skip = on_skip;
@@ -286,12 +305,17 @@ int cmd_generate(int argc, char **argv)
     vlit_aa_summary sum;
     vlit_error err = {0};
     vlit_status st = vlit_generate_aa(&p, argv[optind], out, fmt, &sum, &err);
-    if (st == VLIT_ERR_USAGE)
+    if (st == VLIT_ERR_USAGE) {
+        cli_shard_free(&sh);
         return cli_usage_error("generate", usage, "%s", err.message);
+    }
     if (st) {
+        cli_shard_free(&sh);
         cli_error(&c, "generate", err.message);
         return EXIT_FAIL;
     }
+    if ((rc = cli_shard_finish(&sh, &c, "generate", out, sum.samples)))
+        return rc;
     char tasks[512] = "";
     size_t used = 0;
     for (int t = 0; t < VLIT_AA_TASK_COUNT; t++) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "shard_cli.h"
 
 static const char usage[] =
     "usage: vlit report DATASET... -o OUT [options]\n"
@@ -407,15 +408,25 @@ int cmd_report(int argc, char **argv)
         p.on_note = on_note;
         p.ctx = &c;
     }
+    /* a shard's partial gets its completion record (docs/scale.md) */
+    cli_shard sh = {.on = partial && (shard_given || cli_shard_from_env())};
+    int rc = cli_shard_begin(&sh, &c, "report", argc, argv, p.shard_index, p.shard_count, out, "folder");
+    if (rc) {
+        free(ds);
+        return rc;
+    }
     vlit_error err = {0};
     double t0 = cli_now();
     vlit_status st =
         partial ? vlit_report_partial(ds, (size_t)nd, &p, out, &err) : vlit_report(ds, (size_t)nd, &p, fmt, out, &err);
     free(ds);
     if (st) {
+        cli_shard_free(&sh);
         cli_error(&c, "report", err.message);
         return cli_exit(st);
     }
+    if ((rc = cli_shard_finish(&sh, &c, "report", out, 0)))
+        return rc;
     if (partial)
         cli_info(&c, "report", "shard %u/%u of %d datasets: partial in %s (%.1f s)", p.shard_index, p.shard_count, nd,
                  out, cli_now() - t0);

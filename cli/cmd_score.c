@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "shard_cli.h"
 
 static const char usage[] =
     "usage: vlit score SAMPLES -o SCORES.jsonl [options]\n"
@@ -181,6 +182,7 @@ int cmd_score(int argc, char **argv)
     cli_common_init(&c);
     vlit_score_params p = vlit_score_default_params();
     cli_default_shard(&p.shard_index, &p.shard_count);
+    cli_shard sh = {.on = cli_shard_from_env()};
     p.llm_url = getenv("VLIT_LLM_URL");
     p.llm_model = getenv("VLIT_MODEL");
     p.embed_url = getenv("VLIT_EMBED_URL");
@@ -236,6 +238,7 @@ int cmd_score(int argc, char **argv)
         case O_SHARD:
             if (cli_parse_shard(optarg, &p.shard_index, &p.shard_count))
                 return cli_usage_error("score", usage, "--shard needs i/N with 0 <= i < N, not '%s'", optarg);
+            sh.on = 1;
             break;
         case O_SKIPBAD: p.skip_bad = 1; break;
         case O_LIST: list = 1; break;
@@ -272,17 +275,25 @@ int cmd_score(int argc, char **argv)
     p.on_note = on_note;
     p.on_progress = on_progress;
     p.ctx = &pr;
+    int rc = cli_shard_begin(&sh, &c, "score", argc, argv, p.shard_index, p.shard_count, out, "jsonl");
+    if (rc)
+        return rc;
     vlit_score_summary sum;
     vlit_error err = {0};
     vlit_status st = vlit_score(samples, from, &p, out, &sum, &err);
     if (c.progress)
         cli_progress(&c, "score", 1);
-    if (st == VLIT_ERR_USAGE)
+    if (st == VLIT_ERR_USAGE) {
+        cli_shard_free(&sh);
         return cli_usage_error("score", usage, "%s", err.message);
+    }
     if (st) {
+        cli_shard_free(&sh);
         cli_error(&c, "score", err.message);
         return cli_exit(st);
     }
+    if ((rc = cli_shard_finish(&sh, &c, "score", out, sum.samples)))
+        return rc;
     char clues[96] = "";
     if (p.clues_path && sum.without_clue)
         snprintf(clues, sizeof clues, "; %zu without a clue record", sum.without_clue);

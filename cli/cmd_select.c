@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "shard_cli.h"
 
 static const char usage[] = "usage: vlit select SAMPLES --scores SCORES.jsonl -o OUT [options]\n"
                             "\n"
@@ -109,6 +110,7 @@ int cmd_select(int argc, char **argv)
     vlit_select_params p = vlit_select_default_params();
     const char *scores = NULL, *out = NULL, *from = NULL;
     cli_default_shard(&p.shard_index, &p.shard_count);
+    cli_shard sh = {.on = cli_shard_from_env()}, shr = {0};
     int ch;
     optind = 1;
     opterr = 0;
@@ -172,6 +174,7 @@ int cmd_select(int argc, char **argv)
         case O_SHARD:
             if (cli_parse_shard(optarg, &p.shard_index, &p.shard_count))
                 return cli_usage_error("select", usage, "--shard '%s' is not i/N with 0 <= i < N", optarg);
+            sh.on = 1;
             break;
         case O_MISSING:
             if (strcmp(optarg, "keep") == 0)
@@ -209,14 +212,43 @@ int cmd_select(int argc, char **argv)
         return cli_usage_error("select", usage, "unknown format '%s'", from);
     p.on_note = on_note;
     p.ctx = &c;
+    int rc = cli_shard_begin(&sh, &c, "select", argc, argv, p.shard_index, p.shard_count, out,
+                             vlit_format_name(p.out_format));
+    if (rc)
+        return rc;
+    if (sh.on) {
+        sh.rec.has_groups = 1;
+        p.on_written = cli_shard_at;
+        p.written_ctx = &sh;
+        if (p.reasons_path) { /* the reasons file is a shard output too, with its own record */
+            shr.on = 1;
+            if ((rc = cli_shard_begin(&shr, &c, "select-reasons", argc, argv, p.shard_index, p.shard_count,
+                                      p.reasons_path, "jsonl"))) {
+                cli_shard_free(&sh);
+                return rc;
+            }
+            memcpy(shr.rec.settings, sh.rec.settings, sizeof shr.rec.settings);
+            shr.rec.has_groups = 1;
+            p.on_reason = cli_shard_at;
+            p.reason_ctx = &shr;
+        }
+    }
 
     vlit_select_summary sum;
     vlit_error err = {0};
     vlit_status st = vlit_select(in, scores, &p, out, &sum, &err);
     if (st) {
+        cli_shard_free(&sh);
+        cli_shard_free(&shr);
         cli_error(&c, "select", err.message);
         vlit_select_summary_free(&sum);
         return cli_exit(st);
+    }
+    if ((rc = cli_shard_finish(&shr, &c, "select", p.reasons_path, shr.rec.n_groups)) ||
+        (rc = cli_shard_finish(&sh, &c, "select", out, sh.rec.n_groups))) {
+        cli_shard_free(&sh);
+        vlit_select_summary_free(&sum);
+        return rc;
     }
     size_t dropped = 0;
     for (int g = 0; g < VLIT_SELECT_GROUPS; g++)

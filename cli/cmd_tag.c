@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "shard_cli.h"
 
 static const char usage[] =
     "usage: vlit tag SAMPLES -o TAGS.jsonl [options]\n"
@@ -101,6 +102,7 @@ int cmd_tag(int argc, char **argv)
     cli_common_init(&c);
     vlit_tag_params p = vlit_tag_default_params();
     cli_default_shard(&p.shard_index, &p.shard_count);
+    cli_shard sh = {.on = cli_shard_from_env()};
     p.llm_url = getenv("VLIT_LLM_URL");
     p.model = getenv("VLIT_MODEL");
     const char *out = NULL;
@@ -161,6 +163,7 @@ int cmd_tag(int argc, char **argv)
         case O_SHARD:
             if (cli_parse_shard(optarg, &p.shard_index, &p.shard_count))
                 return cli_usage_error("tag", usage, "--shard needs i/N with 0 <= i < N, not '%s'", optarg);
+            sh.on = 1;
             break;
         case O_SKIPBAD: p.skip_bad = 1; break;
         case O_LIST: list = 1; break;
@@ -198,15 +201,28 @@ int cmd_tag(int argc, char **argv)
     p.on_note = on_note;
     p.ctx = &x;
     double start = cli_now();
+    int rc = cli_shard_begin(&sh, &c, "tag", argc, argv, p.shard_index, p.shard_count, out, "jsonl");
+    if (rc)
+        return rc;
     vlit_tag_summary sum;
     vlit_error err = {0};
     vlit_status st = vlit_tag(samples, fmt, &p, out, &sum, &err);
-    if (st == VLIT_ERR_USAGE)
+    if (st == VLIT_ERR_USAGE) {
+        cli_shard_free(&sh);
         return cli_usage_error("tag", usage, "%s", err.message);
+    }
     if (st) {
+        cli_shard_free(&sh);
         cli_error(&c, "tag", err.message);
         return cli_exit(st);
     }
+    /* a shard has a line for every position i, i+N, i+2N, ... of the samples read */
+    unsigned n = p.shard_count ? p.shard_count : 1;
+    sh.rec.has_groups = sh.on;
+    for (size_t k = 0; sh.on && k < sum.samples; k++)
+        cli_shard_at(&sh, p.shard_index + k * n);
+    if ((rc = cli_shard_finish(&sh, &c, "tag", out, sum.samples)))
+        return rc;
     if (p.method == VLIT_TAG_LLM)
         cli_info(&c, "tag",
                  "%zu samples tagged in %.1f s, %zu missing; %zu tags kept of %zu proposed (%zu merged); requests: "

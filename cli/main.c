@@ -19,7 +19,7 @@ static const struct {
     {"score", cmd_score, "score every sample with the quality indicators (readability, correctness, complexity)"},
     {"tag", cmd_tag, "one task label per sample: embedded rules, or an LLM tagger (task diversity)"},
     {"report", cmd_report, "dataset-level indicators and sample-level averages, one column per dataset"},
-    {"merge", cmd_merge, "put the outputs of shards back together (scores, report)"},
+    {"merge", cmd_merge, "put the outputs of shards back together (clues, samples, scores, select, report, run stores)"},
     {"lm", cmd_lm, "n-gram language models: train (Kneser-Ney), build binary, score text"},
     {"iqa", cmd_iqa, "image indicators: NIQE readability (fit a model, score) and visual complexity"},
     {"graph", cmd_graph, "ego-split a weighted edge list into overlapping clusters (instruction diversity)"},

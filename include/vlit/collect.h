@@ -50,6 +50,10 @@ typedef struct vlit_collect_params {
     /* Called now and then with a phase name and progress in [0,1]; may be NULL. */
     void (*on_progress)(void *ctx, const char *phase, double fraction);
     void *ctx;
+    /* Called after each record is written with its position in the order of
+     * all images of every shard (what vlit merge clues sorts by); may be NULL. */
+    void (*on_record)(void *record_ctx, uint64_t position);
+    void *record_ctx;
 } vlit_collect_params;
 
 vlit_collect_params vlit_collect_default_params(void);

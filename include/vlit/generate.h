@@ -66,6 +66,11 @@ typedef struct vlit_aa_params {
     unsigned shard_index, shard_count; /* records whose id hashes to this shard */
     void (*on_skip)(void *ctx, const char *message);
     void *ctx;
+    /* Called after each record of the shard with its position among the
+     * records read (of every shard) and the samples written for it (what
+     * vlit merge samples orders by); may be NULL. */
+    void (*on_record)(void *record_ctx, size_t position, size_t samples);
+    void *record_ctx;
 } vlit_aa_params;
 
 vlit_aa_params vlit_aa_default_params(void);

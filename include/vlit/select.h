@@ -111,6 +111,13 @@ typedef struct vlit_select_params {
                                                         (the decisions are the same in every shard) */
     void (*on_note)(void *ctx, const char *message); /* e.g. "text_readability p10 = 0.21" */
     void *ctx;
+    /* Called for each sample written, with its position in the input (what
+     * vlit merge select orders by); may be NULL. */
+    void (*on_written)(void *written_ctx, size_t position);
+    void *written_ctx;
+    /* The same for each line of the reasons file (a dropped sample); may be NULL. */
+    void (*on_reason)(void *reason_ctx, size_t position);
+    void *reason_ctx;
 } vlit_select_params;
 
 /* Defaults: every group on; usability text_readability >= p10, image_readability

@@ -14,6 +14,7 @@
  *   report.h   stage 4: dataset-level indicators and the report (vlit report)
  *   select.h   stage 5: quality control: thresholds, near duplicates, balance (vlit select)
  *   run.h      the config file of vlit run, fingerprints of stage inputs
+ *   shard.h    completion records of shard outputs; merging shards exactly (vlit merge)
  *   stats.h    statistics on benchmark results: ICC, correlations (vlit stats)
  * The library never prints and never exits; the `vlit` command does.
  */
@@ -33,6 +34,7 @@
 #include "score.h"
 #include "sample.h"
 #include "select.h"
+#include "shard.h"
 #include "stats.h"
 #include "tasks.h"
 

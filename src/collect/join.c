@@ -400,6 +400,8 @@ vlit_status cl_join_and_write(cl_table *t, const char *out_path, vlit_error *err
             st = vlit_err(err, VLIT_ERR_IO, "%s: write failed: %s", out_path, strerror(errno));
             goto out;
         }
+        if (t->p->on_record)
+            t->p->on_record(t->p->record_ctx, oi);
         t->sum->images++;
         t->sum->captions += nc;
         t->sum->objects += no;

@@ -666,9 +666,11 @@ vlit_status vlit_generate_aa(const vlit_aa_params *p, const char *clues_path, co
     g.n_vocab = n_vocab;
     g.a = &arena;
     const vlit_clue_record *rec;
-    while ((st = vlit_clue_reader_next(r, &rec, err)) == VLIT_OK) {
+    size_t position = 0;
+    for (; (st = vlit_clue_reader_next(r, &rec, err)) == VLIT_OK; position++) {
         if (p->shard_count > 1 && vlit_hash(rec->id, strlen(rec->id)) % p->shard_count != p->shard_index)
             continue;
+        size_t before = summary->samples;
         vlit_arena_reset(&arena);
         summary->records++;
         if ((st = rounds_for(&g, rec))) {
@@ -679,6 +681,8 @@ vlit_status vlit_generate_aa(const vlit_aa_params *p, const char *clues_path, co
             break;
         summary->derived += g.derived;
         g.derived = 0;
+        if (p->on_record)
+            p->on_record(p->record_ctx, position, summary->samples - before);
     }
     summary->skipped = vlit_clue_reader_skipped(r);
     if (st == VLIT_END) {

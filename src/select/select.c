@@ -752,12 +752,16 @@ static vlit_status write_output(run *r, const char *out_path, vlit_error *err)
         if (pos % sn == si) {
             if (it->group == KEEP) {
                 st = vlit_writer_write(w, s, err);
+                if (!st && p->on_written)
+                    p->on_written(p->written_ctx, pos);
             } else if (ro) {
                 st = reason_line(r, pos, s, &b);
                 if (st)
                     st = vlit_err(err, st, "out of memory");
                 else if (fwrite(b.data, 1, b.len, vlit_output_file(ro)) != b.len)
                     st = vlit_err(err, VLIT_ERR_IO, "%s: write failed", p->reasons_path);
+                else if (p->on_reason)
+                    p->on_reason(p->reason_ctx, pos);
             }
         }
         pos++;

@@ -8,7 +8,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(realpath -m "${2:-$root/build-fuzz}")
 shift $(( $# > 2 ? 2 : $# )) || true
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(json samples collect clue conversation reply image niqe_model arpa lmbin mentions embed_reply verdict wordnet egosplit npy report_html tags select embed_partial report_partial table config)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(json samples collect clue conversation reply image niqe_model arpa lmbin mentions embed_reply verdict wordnet egosplit npy report_html tags select embed_partial report_partial table config shard_record)
 
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DVLIT_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build "$build" -j2 --target $(printf 'fuzz_%s ' "${harnesses[@]}") > /dev/null
@@ -172,6 +172,26 @@ seed table json 2 "$tmp/t.json"
 mkdir -p "$corpus/config"
 cp "$root/data/demo/pipeline.conf" "$corpus/config/demo.conf"
 printf '; c\n[run]\nworkdir = w\n[score]\nk = "  q \\" \\\\ "\nflag = true\r\n[ a-b_1 ]\nurl = http://x/?a=b#c\n' > "$corpus/config/forms.conf"
+
+# shards (selector even: a completion record, one by hand with groups, one without, a
+# real one; odd: a shard output for the merge's scanner, then format (0 jsonl, 1 llava,
+# 2 sharegpt, 3 mimicit) and record count bytes)
+mkdir -p "$corpus/shard_record"
+h64=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+printf '\x00{"vlit_shard":1,"command":"generate","shard":1,"of":4,"settings":"%s","format":"llava","size":120,"sha256":"%s","units":5,"groups":[0,2,4,1,9,2]}\n' $h64 $h64 > "$corpus/shard_record/groups.json"
+printf '\x00{"vlit_shard":1,"command":"report","shard":0,"of":1,"settings":"%s","format":"folder","size":0,"sha256":"%s","units":0}' $h64 $h64 > "$corpus/shard_record/plain.json"
+printf '\x01\x00\x02{"a":"x,y"}\n{"b":[1,{"c":"]"}]}\n' > "$corpus/shard_record/lines"
+printf '\x01\x01\x02[\n{"a":"x,\\n]","b":[1,2]},\n{"c":{}}\n]\n' > "$corpus/shard_record/llava"
+printf '\x01\x01\x00[\n]\n' > "$corpus/shard_record/empty"
+printf '\x01\x03\x01{"meta":{"version":"0.0.1","time":"","author":"vlit"},"data":{\n"k":{"v":[1]}\n}}\n' > "$corpus/shard_record/mimicit"
+if [ -x "$build_vlit" ] && "$build_vlit" collect -q --coco-captions "$A/captions_demo.json" --shard 0/2 -o "$tmp/c0.jsonl" 2> /dev/null &&
+   [ -f "$tmp/c0.jsonl.shard.json" ]; then
+  seed shard_record collect.json 0 "$tmp/c0.jsonl.shard.json"
+fi
+if [ -f "$tmp/s.sharegpt" ]; then # a real ShareGPT frame with its record count
+  n=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))) % 256)' "$tmp/s.sharegpt")
+  { printf "\\x01\\x02\\x$(printf %02x "$n")"; cat "$tmp/s.sharegpt"; } > "$corpus/shard_record/sharegpt"
+fi
 
 status=0
 for h in "${harnesses[@]}"; do
