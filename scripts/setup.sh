@@ -19,6 +19,8 @@ packages=(
   python3-networkx                     # the independent Ego-Splitting reference (tests/integration/graph.sh, bench/egosplit)
   python3-scipy                        # vlit stats' reference: pearsonr, spearmanr, F quantiles (tests/integration/stats.sh)
   chromium                             # headless browser for the report page test (tests/integration/report_html.sh); big: ~290 MB, ~40 s to install
+  slurm-wlm munge                      # a private single-node Slurm for tests/integration/slurm.sh (contrib/slurm)
+  python3-distributed                  # Dask LocalCluster for tests/integration/dask.sh (contrib/dask)
 )
 missing=()
 for p in "${packages[@]}"; do
