@@ -355,16 +355,24 @@ static int spawn(char *const *argv, char *why, size_t cap)
     return WEXITSTATUS(status);
 }
 
+/* The stage a section runs, or -1 ([run], or not a stage). */
+static int stage_of(const char *section)
+{
+    for (int k = 0; k < ST_COUNT; k++)
+        if (strcmp(section, STAGE_NAMES[k]) == 0)
+            return k;
+    return -1;
+}
+
+/* Unknown sections, unknown [run] keys and keys the run sets itself, before
+ * anything runs. Every entry's section is among the sections checked first. */
 static int check_config(const run_ctx *r, const char *path)
 {
     const vlit_config *cfg = r->cfg;
     for (size_t i = 0; i < vlit_config_section_count(cfg); i++) {
         size_t line = 0;
         const char *name = vlit_config_section_at(cfg, i, &line);
-        int known = strcmp(name, "run") == 0;
-        for (int k = 0; k < ST_COUNT && !known; k++)
-            known = strcmp(name, STAGE_NAMES[k]) == 0;
-        if (!known) {
+        if (strcmp(name, "run") != 0 && stage_of(name) < 0) {
             char msg[512], where[64] = "";
             if (line)
                 snprintf(where, sizeof where, ":%zu", line);
@@ -394,19 +402,7 @@ static int check_config(const run_ctx *r, const char *path)
             }
             continue;
         }
-        int s = -1;
-        for (int k = 0; k < ST_COUNT; k++)
-            if (strcmp(e->section, STAGE_NAMES[k]) == 0)
-                s = k;
-        if (s < 0) {
-            char msg[512];
-            snprintf(msg, sizeof msg,
-                     "%s%s: unknown section [%s] (sections: run, collect, generate, score, tag, report, select)", path,
-                     where, e->section);
-            cli_error(&r->common, CMD, msg);
-            return EXIT_USAGE;
-        }
-        if (reserved((stage_id)s, e->key)) {
+        if (reserved((stage_id)stage_of(e->section), e->key)) {
             char msg[512];
             snprintf(msg, sizeof msg, "%s%s: [%s] %s is set by vlit run itself (docs/run.md says which file it uses)",
                      path, where, e->section, e->key);
